@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run them: system packages (LibreOffice, fonts,
+# poppler) when missing, a fresh virtual environment with sopdocs and pytest, then pytest.
+# Usage: bash scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet ".[test]"
+# Run from the tests against the installed package, not the source folder.
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,19 @@
+"""``sopdocs schema KIND``: print the JSON Schema of a definition file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Callable
+
+
+def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
+    parser = sub.add_parser("schema", help="cetak JSON Schema berkas definisi")
+    parser.add_argument("kind", choices=["sop", "profil"], help="jenis berkas definisi")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..schemas import json_schema
+
+    print(json_schema(args.kind))
+    return 0

@@ -1,0 +1,57 @@
+"""File-system helpers: safe file names and atomic writes (Windows-safe)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+_UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(text: str, *, fallback: str = "dokumen", max_length: int = 100) -> str:
+    """A file name from any text (e.g. a document number with ``/``).
+
+    Never contains a path separator or ``..``; also avoids names Windows reserves.
+    ``"800.1.11.1/015/Disnakertrans/2024"`` -> ``"800.1.11.1_015_Disnakertrans_2024"``.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    name = _UNSAFE.sub("_", ascii_text).strip("._-")
+    name = re.sub(r"\.{2,}", ".", name)[:max_length].strip("._-")
+    if not name or name.split(".")[0].upper() in _RESERVED:
+        name = f"{fallback}_{name}" if name else fallback
+    return name
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def resolve_output(out: Path | None, default_name: str, suffix: str = ".docx") -> Path:
+    """``-o`` may name a file (``x.docx``) or a folder; a folder gets ``default_name``."""
+    if out is None:
+        return Path.cwd() / f"{default_name}{suffix}"
+    out = Path(out)
+    if out.suffix.lower() == suffix:
+        return out
+    return out / f"{default_name}{suffix}"

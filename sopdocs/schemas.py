@@ -1,0 +1,32 @@
+"""JSON Schemas of the definition files, for editors and validators."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from .errors import SopdocsError
+
+
+def _models() -> dict[str, tuple[type[BaseModel], str]]:
+    from .profile import AgencyProfile
+    from .sopdef import SopDefinition
+
+    return {
+        "sop": (SopDefinition, "Definisi SOP (sopdocs)"),
+        "profil": (AgencyProfile, "Profil instansi (sopdocs)"),
+    }
+
+
+def json_schema(kind: str) -> str:
+    models = _models()
+    if kind not in models:
+        raise SopdocsError(f"jenis skema tidak dikenal: {kind} (pilihan: {', '.join(models)})")
+    model, title = models[kind]
+    schema = model.model_json_schema(mode="validation")
+    for internal in ("source", "base_dir"):
+        schema.get("properties", {}).pop(internal, None)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = title
+    return json.dumps(schema, indent=2, ensure_ascii=False)
