@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def soffice_available() -> bool:
@@ -19,11 +21,19 @@ def soffice_available() -> bool:
     return find_soffice() is not None
 
 
-def requires_libreoffice() -> pytest.MarkDecorator:
-    """Skip without LibreOffice, except in CI, where its absence must fail loudly."""
-    if IN_CI:
-        return pytest.mark.libreoffice
-    return pytest.mark.skipif(not soffice_available(), reason="LibreOffice (soffice) not installed")
+def requires_libreoffice() -> Callable[[F], F]:
+    """Mark a test as needing LibreOffice: skipped when soffice is missing, except under
+    CI=true, where scripts/install-system-deps.sh installed it and its absence must fail."""
+
+    def decorate(func: F) -> F:
+        func = pytest.mark.libreoffice(func)
+        if not IN_CI and not soffice_available():
+            func = pytest.mark.skip(
+                reason="LibreOffice (soffice) not found: run scripts/install-system-deps.sh or set SOPDOCS_SOFFICE"
+            )(func)
+        return func
+
+    return decorate
 
 
 @pytest.fixture
