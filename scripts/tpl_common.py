@@ -70,7 +70,7 @@ def shade(cell, fill: str = "D9D9D9") -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+    insert_ordered(tc_pr, shd, _TCPR_ORDER)
 
 
 def borders(table) -> None:
@@ -83,7 +83,7 @@ def borders(table) -> None:
         b.set(qn("w:space"), "0")
         b.set(qn("w:color"), "000000")
         el.append(b)
-    tbl_pr.append(el)
+    insert_ordered(tbl_pr, el, _TBLPR_ORDER)
 
 
 def fixed_layout(table, widths_mm: list[float]) -> None:
@@ -91,7 +91,7 @@ def fixed_layout(table, widths_mm: list[float]) -> None:
     tbl_pr = table._tbl.tblPr
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    insert_ordered(tbl_pr, layout, _TBLPR_ORDER)
     grid = table._tbl.tblGrid
     for col, width in zip(grid.findall(qn("w:gridCol")), widths_mm):
         col.set(qn("w:w"), str(int(width * 56.6929)))
@@ -147,3 +147,186 @@ def kop_block(cell, *, first: bool = True, size: float = 12) -> None:
     para(cell, "{%p endfor %}")
 
 
+
+
+# --------------------------------------------------------------------------- letters
+# Helpers shared by the letter templates (surat tugas, nota dinas, disposisi...).
+# Elements are inserted in the order the OOXML schema prescribes: Word refuses some
+# documents whose pPr/tblPr children are out of order.
+
+_PPR_ORDER = (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+    "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+    "sectPr", "pPrChange",
+)
+_TBLPR_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+    "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar",
+    "tblLook", "tblCaption", "tblDescription", "tblPrChange",
+)
+_TCPR_ORDER = (
+    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar",
+    "textDirection", "tcFitText", "vAlign", "hideMark",
+)
+_TRPR_ORDER = (
+    "cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit", "trHeight",
+    "tblHeader", "tblCellSpacing", "jc", "hidden",
+)
+
+
+def insert_ordered(parent, child, order: tuple[str, ...]) -> None:
+    """Put ``child`` into ``parent`` at its schema position, replacing one of the same tag."""
+    name = child.tag.rsplit("}", 1)[-1]
+    for old in parent.findall(qn(f"w:{name}")):
+        parent.remove(old)
+    later = set(order[order.index(name) + 1:])
+    for index, existing in enumerate(parent):
+        if existing.tag.rsplit("}", 1)[-1] in later:
+            parent.insert(index, child)
+            return
+    parent.append(child)
+
+
+def _border(tag: str, val: str, sz: int, space: int = 0):
+    b = OxmlElement(f"w:{tag}")
+    b.set(qn("w:val"), val)
+    b.set(qn("w:sz"), str(sz))
+    b.set(qn("w:space"), str(space))
+    b.set(qn("w:color"), "000000")
+    return b
+
+
+def paragraph_border(p, edge: str = "bottom", *, val: str = "single", sz: int = 6, space: int = 1) -> None:
+    """A border line on one edge of a paragraph (sz in eighths of a point)."""
+    ppr = p._p.get_or_add_pPr()
+    pbdr = OxmlElement("w:pBdr")
+    pbdr.append(_border(edge, val, sz, space))
+    insert_ordered(ppr, pbdr, _PPR_ORDER)
+
+
+def tabs(p, *positions_mm: float) -> None:
+    """Left-aligned tab stops at ``positions_mm`` from the paragraph's left margin."""
+    for position in positions_mm:
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(position))
+
+
+def hanging(p, left_mm: float, hanging_mm: float | None = None) -> None:
+    """Left indent with the first line pulled back by ``hanging_mm`` (default: all of it)."""
+    p.paragraph_format.left_indent = Mm(left_mm)
+    p.paragraph_format.first_line_indent = Mm(-(left_mm if hanging_mm is None else hanging_mm))
+
+
+def table_grid(table, widths_mm: list[float], *, lines: bool) -> None:
+    """Fixed column widths (in schema order) and either grid lines or no borders at all."""
+    tbl_pr = table._tbl.tblPr
+    table.autofit = False
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(int(round(sum(widths_mm) * 56.6929))))
+    width.set(qn("w:type"), "dxa")
+    insert_ordered(tbl_pr, width, _TBLPR_ORDER)
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), "0")
+    indent.set(qn("w:type"), "dxa")
+    insert_ordered(tbl_pr, indent, _TBLPR_ORDER)
+    edges = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        edges.append(_border(edge, "single", 6) if lines else _border(edge, "nil", 0))
+    insert_ordered(tbl_pr, edges, _TBLPR_ORDER)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    insert_ordered(tbl_pr, layout, _TBLPR_ORDER)
+    grid = table._tbl.tblGrid
+    for col, mm in zip(grid.findall(qn("w:gridCol")), widths_mm):
+        col.set(qn("w:w"), str(int(round(mm * 56.6929))))
+    for row in table.rows:
+        for cell, mm in zip(row.cells, widths_mm):
+            cell.width = Mm(mm)
+
+
+def cell_margins(cell, *, left_mm: float = 0, right_mm: float = 0) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    mar = OxmlElement("w:tcMar")
+    for edge, mm in (("left", left_mm), ("right", right_mm)):
+        node = OxmlElement(f"w:{edge}")
+        node.set(qn("w:w"), str(int(round(mm * 56.6929))))
+        node.set(qn("w:type"), "dxa")
+        mar.append(node)
+    insert_ordered(tc_pr, mar, _TCPR_ORDER)
+
+
+def table_cell_margins(table, side_mm: float) -> None:
+    """Left/right padding of every cell of ``table`` (Word's default is 1.9 mm)."""
+    mar = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        node = OxmlElement(f"w:{edge}")
+        node.set(qn("w:w"), str(int(round(side_mm * 56.6929))))
+        node.set(qn("w:type"), "dxa")
+        mar.append(node)
+    insert_ordered(table._tbl.tblPr, mar, _TBLPR_ORDER)
+
+
+def repeat_header(row) -> None:
+    """Repeat this table row at the top of every page; never split it."""
+    tr_pr = row._tr.get_or_add_trPr()
+    for name in ("cantSplit", "tblHeader"):
+        insert_ordered(tr_pr, OxmlElement(f"w:{name}"), _TRPR_ORDER)
+
+
+def cant_split(row) -> None:
+    insert_ordered(row._tr.get_or_add_trPr(), OxmlElement("w:cantSplit"), _TRPR_ORDER)
+
+
+def letter_document(*, size_pt: float = 12) -> Document:
+    """A portrait letter page: Times New Roman, A4 (the profile's paper is set at render
+    time), margins left 25 mm, right 20 mm, top 15 mm (the kop sits high), bottom 20 mm."""
+    doc = base_document(landscape=False, size_pt=size_pt)
+    section = doc.sections[0]
+    section.left_margin = Mm(LETTER_MARGINS_MM[0])
+    section.right_margin = Mm(LETTER_MARGINS_MM[1])
+    section.top_margin = Mm(LETTER_MARGINS_MM[2])
+    section.bottom_margin = Mm(LETTER_MARGINS_MM[3])
+    return doc
+
+
+#: left, right, top, bottom margins of a letter page (mm)
+LETTER_MARGINS_MM = (25.0, 20.0, 15.0, 20.0)
+#: text width of a letter on A4 (mm); on F4 the page is 5 mm wider
+LETTER_TEXT_MM = 210.0 - LETTER_MARGINS_MM[0] - LETTER_MARGINS_MM[1]
+
+
+def kop_surat(doc, *, text_width_mm: float = LETTER_TEXT_MM, logo_mm: float = 25.0) -> None:
+    """The letterhead: logo left; government and agency lines centred and bold; address,
+    phone, e-mail and website; then a thick-thin double rule across the page.
+
+    Uses ``logo`` (an image or empty) and ``profil.pemerintah``, ``profil.instansi``,
+    ``profil.alamat_lengkap``, ``profil.kontak``.
+    """
+    table = doc.add_table(rows=1, cols=2)
+    # The text is centred in the space right of the logo (as on most printed kop): a
+    # column as wide again on the right would centre it on the page, but then a name
+    # like DINAS KETENAGAKERJAAN DAN TRANSMIGRASI no longer fits on one line.
+    table_grid(table, [logo_mm, text_width_mm - logo_mm], lines=False)
+    logo_cell, text_cell = table.rows[0].cells
+    for cell in (logo_cell, text_cell):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    cell_margins(logo_cell, left_mm=0, right_mm=1)
+    cell_margins(text_cell, left_mm=1, right_mm=2)
+    para(logo_cell, "{% if logo %}{{ logo }}{% endif %}", first=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    para(text_cell, "{%p for baris in profil.pemerintah %}", first=True)
+    para(text_cell, "{{ baris }}", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(text_cell, "{%p endfor %}")
+    para(text_cell, "{%p for baris in profil.instansi %}")
+    para(text_cell, "{{ baris }}", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(text_cell, "{%p endfor %}")
+    para(text_cell, "{{ profil.alamat_lengkap }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(text_cell, "{%p if profil.kontak %}")
+    para(text_cell, "{{ profil.kontak }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(text_cell, "{%p endif %}")
+    # The double rule: thick line above a thin one, as on printed kop surat.
+    rule = para(doc, "", size=2)
+    rule.paragraph_format.space_before = Pt(2)
+    rule.paragraph_format.line_spacing = Pt(2)
+    paragraph_border(rule, "bottom", val="thickThinSmallGap", sz=24, space=1)

@@ -1,0 +1,289 @@
+"""``sopdocs number take|reserve|void|attach|list``: the document-number register.
+
+The register is ``register.sqlite`` in the archive folder (``--archive``, else
+``SOPDOCS_ARCHIVE``, else ``./archive``). Taking or reserving a number needs the agency
+profile (``--profil``, else ``SOPDOCS_PROFILE``): it says how each kind is numbered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..errors import SopdocsError
+from . import warn
+
+#: Columns of the text table (``list`` without --json/--csv) and their maximum widths.
+_TABLE_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Nomor", 60),
+    ("Tanggal", 10),
+    ("Jenis", 16),
+    ("Perihal", 40),
+    ("Status", 9),
+    ("Keterangan", 30),
+    ("Dokumen", 40),
+    ("Petugas", 16),
+)
+
+
+def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
+    parser = sub.add_parser(
+        "number",
+        help="register nomor naskah dinas (ambil, pesan, batalkan, catat dokumen, daftar)",
+        description="Register nomor naskah dinas (buku agenda) di folder arsip.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="AKSI")
+    actions.required = True
+
+    def archive_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--archive", "--arsip", dest="archive", type=Path,
+            help="folder arsip berisi register.sqlite (bawaan: SOPDOCS_ARCHIVE atau ./archive)",
+        )
+
+    def issue_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("kind", metavar="JENIS", help="jenis naskah sesuai penomoran.jenis di profil, mis. surat-tugas")
+        p.add_argument("--date", "--tanggal", dest="date", help="tanggal surat, mis. \"8 Januari 2024\" (bawaan: hari ini)")
+        p.add_argument("--subject", "--perihal", dest="subject", default="", help="perihal/isi ringkas untuk buku agenda")
+        p.add_argument("--profil", "--profile", dest="profile", type=Path, help="berkas profil instansi (bawaan: SOPDOCS_PROFILE)")
+        p.add_argument("--user", "--petugas", dest="user", help="nama petugas pencatat (bawaan: pengguna komputer)")
+        archive_arg(p)
+
+    take = actions.add_parser("take", help="ambil nomor berikutnya dan catat sebagai terpakai")
+    issue_args(take)
+    take.add_argument("--document", "--dokumen", dest="document", help="dokumen yang memakai nomor ini")
+    take.set_defaults(func=run_take)
+
+    reserve = actions.add_parser("reserve", help="pesan nomor untuk surat yang belum dibuat")
+    issue_args(reserve)
+    reserve.set_defaults(func=run_reserve)
+
+    void = actions.add_parser("void", help="batalkan nomor (tetap tercatat, tidak dipakai lagi)")
+    void.add_argument("number", metavar="NOMOR")
+    void.add_argument("--reason", "--alasan", dest="reason", required=True, help="alasan pembatalan")
+    archive_arg(void)
+    void.set_defaults(func=run_void)
+
+    attach = actions.add_parser("attach", help="catat dokumen yang memakai nomor (nomor pesanan menjadi terpakai)")
+    attach.add_argument("number", metavar="NOMOR")
+    attach.add_argument("document", metavar="DOKUMEN")
+    archive_arg(attach)
+    attach.set_defaults(func=run_attach)
+
+    listing = actions.add_parser("list", help="tampilkan buku agenda nomor")
+    listing.add_argument("--year", "--tahun", dest="year", type=int, help="hanya tahun ini")
+    listing.add_argument("--kind", "--jenis", dest="kind", help="hanya jenis naskah ini")
+    form = listing.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="keluaran JSON (UTF-8)")
+    form.add_argument("--csv", action="store_true", help="keluaran CSV (UTF-8)")
+    listing.add_argument(
+        "-o", "--output", type=Path,
+        help="tulis ke berkas ini (CSV diberi BOM agar Excel membaca UTF-8 dengan benar)",
+    )
+    archive_arg(listing)
+    listing.set_defaults(func=run_list)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _profile(args: argparse.Namespace) -> tuple[Any, Path]:
+    from ..profile import load_profile
+
+    path = args.profile
+    if path is None:
+        env = os.environ.get("SOPDOCS_PROFILE", "").strip()
+        if not env:
+            raise SopdocsError(
+                "profil instansi tidak disebut: beri --profil BERKAS atau set SOPDOCS_PROFILE "
+                "(profil menentukan kode klasifikasi dan pola nomor)"
+            )
+        path = Path(env)
+    profile, problems = load_profile(path)
+    warn(problems)
+    return profile, path
+
+
+def _date(text: str | None) -> dt.date:
+    from ..dates import parse_tanggal
+
+    if text is None or not text.strip():
+        return dt.date.today()
+    return parse_tanggal(text, field="--date")
+
+
+def _write(text: str, output: Path | None, *, bom: bool = False) -> None:
+    """UTF-8 to ``output`` (atomically) or to stdout, whatever the console's code page."""
+    if output is not None:
+        from ..fsutil import atomic_write_bytes
+
+        atomic_write_bytes(output, (("\ufeff" if bom else "") + text).encode("utf-8"))
+        print(output, file=sys.stderr)
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (wide East Asian characters and emoji take 2)."""
+    total = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return total
+
+
+def _fit(text: str, limit: int, *, keep_end: bool = False) -> str:
+    """``text`` on one line within ``limit`` columns; cut with an ellipsis (at the start
+    when ``keep_end``, so a path keeps its file name)."""
+    text = " ".join(text.split())  # newlines/tabs would break the table
+    if _width(text) <= limit:
+        return text
+    chars = list(reversed(text)) if keep_end else list(text)
+    out: list[str] = []
+    for ch in chars:
+        if _width("".join(out) + ch) > limit - 1:
+            break
+        out.append(ch)
+    return "\u2026" + "".join(reversed(out)) if keep_end else "".join(out) + "\u2026"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def agenda_table(rows: Sequence[dict[str, str]]) -> str:
+    """The agenda book as an aligned text table (long cells shortened with an ellipsis)."""
+    headers = ["No", *(name for name, _ in _TABLE_COLUMNS)]
+    body = [
+        [str(index), *(_fit(row.get(name, ""), limit, keep_end=name == "Dokumen") for name, limit in _TABLE_COLUMNS)]
+        for index, row in enumerate(rows, start=1)
+    ]
+    widths = [max(_width(cells[i]) for cells in [headers, *body]) for i in range(len(headers))]
+    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(headers)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for cells in body:
+        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(cells)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
+    from ..register import AGENDA_COLUMNS
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(AGENDA_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def run_take(args: argparse.Namespace) -> int:
+    from ..numbering import archive_dir, document_reference, take_number
+
+    profile, path = _profile(args)
+    document: str | None = None
+    if args.document:
+        doc = Path(args.document)
+        document = document_reference(doc, archive_dir(args.archive)) if doc.exists() else args.document
+    issued = take_number(
+        profile, args.kind, date=_date(args.date), subject=args.subject, archive=args.archive,
+        document=document, user=args.user, profile_file=path,
+    )
+    if issued.is_inserted:
+        print(f"nomor sisipan: surat bertanggal {issued.date.isoformat()} lebih awal dari nomor terakhir",
+              file=sys.stderr)
+    print(issued.number)
+    return 0
+
+
+def run_reserve(args: argparse.Namespace) -> int:
+    from ..numbering import reserve_number
+
+    profile, path = _profile(args)
+    issued = reserve_number(
+        profile, args.kind, date=_date(args.date), subject=args.subject, archive=args.archive,
+        user=args.user, profile_file=path,
+    )
+    print(issued.number)
+    print(f"dipesan; setelah suratnya dibuat: sopdocs number attach \"{issued.number}\" DOKUMEN", file=sys.stderr)
+    return 0
+
+
+def _existing_register(archive: Path | None) -> Path:
+    from ..numbering import archive_dir, register_path
+
+    folder = archive_dir(archive)
+    path = register_path(folder)
+    if not path.is_file():
+        raise SopdocsError(f"register belum ada: {path} (periksa --archive atau SOPDOCS_ARCHIVE)")
+    return folder
+
+
+def run_void(args: argparse.Namespace) -> int:
+    from ..numbering import register_for
+
+    folder = _existing_register(args.archive)
+    with register_for(folder) as register:
+        issued = register.void(args.number, args.reason)
+    print(f"{issued.number}: batal ({issued.void_reason})")
+    return 0
+
+
+def run_attach(args: argparse.Namespace) -> int:
+    from ..numbering import document_reference, register_for
+
+    folder = _existing_register(args.archive)
+    doc = Path(args.document)
+    if doc.exists():
+        reference = document_reference(doc, folder)
+    else:
+        print(f"peringatan: berkas {args.document} tidak ditemukan; dicatat apa adanya", file=sys.stderr)
+        reference = args.document
+    with register_for(folder) as register:
+        issued = register.attach(args.number, reference)
+    print(f"{issued.number}: {issued.status}, dokumen {issued.document}")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ..numbering import archive_dir, register_for, register_path
+
+    folder = archive_dir(args.archive)
+    if register_path(folder).is_file():
+        with register_for(folder) as register:
+            numbers = register.list(year=args.year, kind=args.kind)
+    else:
+        print(f"register belum ada: {register_path(folder)}", file=sys.stderr)
+        numbers = []
+    if args.json:
+        _write(json.dumps([n.to_dict() for n in numbers], ensure_ascii=False, indent=2) + "\n", args.output)
+    elif args.csv:
+        _write(agenda_csv([n.as_row() for n in numbers]), args.output, bom=args.output is not None)
+    elif not numbers:
+        print("tidak ada nomor di register" + (" untuk pilihan ini" if args.year or args.kind else ""),
+              file=sys.stderr)
+        if args.output is not None:
+            _write(agenda_table([]), args.output)
+    elif args.output is not None:
+        _write(agenda_table([n.as_row() for n in numbers]), args.output)
+    else:
+        # For people at a console: its own encoding (main() makes unknown characters '?').
+        sys.stdout.write(agenda_table([n.as_row() for n in numbers]))
+    return 0
