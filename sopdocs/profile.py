@@ -123,6 +123,9 @@ class AgencyProfile(_Model):
     hari_libur: HariLibur = HariLibur()
     penomoran: Penomoran = Penomoran()
     retensi: dict[str, Retensi] = Field(default_factory=dict, description="jadwal retensi per kode klasifikasi")
+    tenggat_disposisi: dict[Literal["sangat_segera", "segera", "biasa", "rahasia"], int] = Field(
+        default_factory=dict, description="hari kerja untuk menanggapi disposisi, per sifat"
+    )
     catatan: Teks = Field("", description="catatan bebas (tidak dicetak)")
 
     # Where the profile was read from; paths inside it are relative to this folder.
