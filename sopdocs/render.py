@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,15 +86,17 @@ def clean_text(text: str) -> str:
 
 
 def clean_context(value: Any) -> Any:
-    """Return ``value`` with every string cleaned, recursively (dicts, lists, dataclasses)."""
+    """Return ``value`` with every string cleaned, recursively (dicts, lists, tuples).
+
+    Other objects (dates, :class:`Image`, :class:`DocxFragment`, style objects) pass as
+    they are: contexts are built as plain dicts of user values by the document kinds.
+    """
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, Mapping):
         return {clean_text(str(k)) if isinstance(k, str) else k: clean_context(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean_context(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, (type, Image)):
-        return {f.name: clean_context(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 
@@ -203,10 +204,9 @@ def _resolve_images(value: Any, tpl: DocxTemplate) -> Any:
 
 def atomic_path(target: Path) -> Path:
     """A temporary path next to ``target`` (same folder, so the rename is atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(name)
+    from .fsutil import make_temp
+
+    return make_temp(target)
 
 
 def render_docx(

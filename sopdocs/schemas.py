@@ -10,10 +10,16 @@ from .errors import SopdocsError
 
 
 def _models() -> dict[str, tuple[type[BaseModel], str]]:
+    from .disposisi import DisposisiDefinition
+    from .kuesioner import KuesionerDefinition
     from .profile import AgencyProfile
     from .sopdef import SopDefinition
+    from .surattugas import SuratTugasDefinition
 
     return {
+        "disposisi": (DisposisiDefinition, "Lembar disposisi (sopdocs)"),
+        "surat-tugas": (SuratTugasDefinition, "Surat tugas (sopdocs)"),
+        "kuesioner": (KuesionerDefinition, "Definisi kuesioner (sopdocs)"),
         "sop": (SopDefinition, "Definisi SOP (sopdocs)"),
         "profil": (AgencyProfile, "Profil instansi (sopdocs)"),
     }

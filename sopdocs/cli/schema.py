@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     parser = sub.add_parser("schema", help="cetak JSON Schema berkas definisi")
-    parser.add_argument("kind", choices=["sop", "profil"], help="jenis berkas definisi")
+    parser.add_argument("kind", choices=["sop", "profil", "surat-tugas", "kuesioner", "disposisi"], help="jenis berkas definisi")
     parser.set_defaults(func=run)
 
 
