@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from lxml import etree
 
-from .wordxml import W
+from .wordxml import W, clean_text
 
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -99,7 +99,7 @@ def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: boo
     _e(rpr, W, "sz", **{_q(W, "val"): size_half_pt})
     _e(rpr, W, "szCs", **{_q(W, "val"): size_half_pt})
     t = _e(r, W, "t")
-    t.text = text
+    t.text = clean_text(text)
 
 
 def _body(wsp: etree._Element, *, anchor: str = "ctr") -> None:

@@ -36,9 +36,8 @@ from .dates import DateStyle, nama_hari, parse_tanggal
 from .errors import RenderError, SopdocsError
 from .nip import format_nip
 from .numerals import romawi, terbilang
+from .wordxml import clean_text
 
-# XML 1.0 allows \t \n \r and everything from \x20 except surrogates, U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -78,11 +77,6 @@ class DocxFragment:
 
     def __str__(self) -> str:
         return self.xml
-
-
-def clean_text(text: str) -> str:
-    """Remove characters XML 1.0 cannot hold (NUL, most C0 controls, lone surrogates)."""
-    return _NOT_XML.sub("", text)
 
 
 def clean_context(value: Any) -> Any:

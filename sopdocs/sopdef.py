@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .durasi import Durasi
 from .errors import Problem
@@ -68,6 +68,13 @@ class SopDefinition(_Model):
 
     # Where the definition was read from (for relative paths); not part of the file.
     source: str = Field("", exclude=True)
+    _yaml: YamlDocument | None = PrivateAttr(None)
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem found later (e.g. by the layout), placed in the definition file."""
+        if self._yaml is not None:
+            return self._yaml.problem(path, message)
+        return Problem(message, file=self.source or None)
 
     def actor_index(self, step: Langkah) -> int:
         return self.pelaksana.index(step.pelaksana)
@@ -143,7 +150,9 @@ def sop_from_document(doc: YamlDocument) -> tuple[SopDefinition, list[Problem]]:
     data = dict(doc.data) if isinstance(doc.data, dict) else doc.data
     if isinstance(data, dict):
         data["source"] = doc.file
-    return validate(SopDefinition, YamlDocument(data=data, file=doc.file, lines=doc.lines), _check)
+    sop, warnings = validate(SopDefinition, YamlDocument(data=data, file=doc.file, lines=doc.lines), _check)
+    sop._yaml = doc
+    return sop, warnings
 
 
 def load_sop(path: Path) -> tuple[SopDefinition, list[Problem]]:

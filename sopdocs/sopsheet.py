@@ -7,6 +7,7 @@ break pages where the layout expects and the flowchart shapes line up with the r
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from docx.shared import Twips
 from lxml import etree
 
 from . import flowlayout, wordxml
-from .errors import Problem
+from .errors import Problem, ValidationError
 from .profile import AgencyProfile, pejabat_context, profile_context, resolve_profile
 from .render import DocxFragment, Image, Rendered, paper_setter, render_docx
 from .sopdef import SopDefinition, load_sop
@@ -24,7 +25,7 @@ from .wordxml import el, sub
 TEMPLATE = "sop.docx"
 ACTOR_MARK = "\u25cf"  # shown in the actor's cell when no flowchart is drawn
 MARGINS = (850, 850, 850, 850)  # twips (15 mm); the section is set to these when rendering
-TOTAL_ROW = 560  # twips kept free at the foot of every page for the JUMLAH WAKTU row (2 lines)
+TOTAL_ROW = 400  # twips kept free at the foot of every page for the JUMLAH WAKTU row
 
 
 def layout_for(sop: SopDefinition, profile: AgencyProfile) -> flowlayout.SheetLayout:
@@ -49,7 +50,16 @@ def layout_for(sop: SopDefinition, profile: AgencyProfile) -> flowlayout.SheetLa
     spec = flowlayout.SheetSpec(
         actors=list(sop.pelaksana), steps=steps, paper=profile.kertas, margins=(top, right, bottom + TOTAL_ROW, left)
     )
-    return flowlayout.layout_sheet(spec)
+    try:
+        return flowlayout.layout_sheet(spec)
+    except ValidationError as exc:
+        # The layout names fields like "langkah[8]"; place them in the definition file.
+        problems = []
+        for problem in exc.problems:
+            match = re.fullmatch(r"langkah\[(\d+)\](?:\.(\w+))?", problem.field or "")
+            path: tuple[str | int, ...] = ("langkah", int(match.group(1)) - 1, "kegiatan") if match else (problem.field or "",)
+            problems.append(sop.problem(path, problem.message))
+        raise ValidationError(problems) from None
 
 
 # --------------------------------------------------------------------------- table XML
@@ -167,8 +177,9 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
             before = by_key["no"].width + by_key["kegiatan"].width + sum(c.width for c in actor_cols) + by_key["kelengkapan"].width
             tbl.append(_row(TOTAL_ROW - 2 * layout.top_offset, [
                 _cell(before, "JUMLAH WAKTU", span=2 + n_actor + 1, align="right", bold=True, **fmt),
-                _cell(by_key["waktu"].width, str(sop.total_waktu), align="center", bold=True, **fmt),
-                _cell(by_key["output"].width + by_key["keterangan"].width, "", span=2, **fmt),
+                # the total spans WAKTU and OUTPUT so "14 jam 43 menit" fits on one line
+                _cell(by_key["waktu"].width + by_key["output"].width, str(sop.total_waktu), span=2, bold=True, **fmt),
+                _cell(by_key["keterangan"].width, "", **fmt),
             ]))
         elements.append(tbl)
     # A body must not end with a table; a 1 pt paragraph (room kept by TOTAL_ROW) closes it.

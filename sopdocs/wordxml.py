@@ -6,9 +6,18 @@ so values from definition files cannot inject XML.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from lxml import etree
+
+# XML 1.0 allows \t \n \r and everything from \x20 except surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """Remove characters XML 1.0 cannot hold (NUL, most C0 controls, lone surrogates)."""
+    return _NOT_XML.sub("", text)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NSMAP = {"w": W}
@@ -46,7 +55,7 @@ def run(text: str, *, bold: bool = False, size_half_pt: int | None = None, font:
     if size_half_pt:
         sub(rpr, "sz", {"val": size_half_pt})
         sub(rpr, "szCs", {"val": size_half_pt})
-    for index, line in enumerate(text.split("\n")):
+    for index, line in enumerate(clean_text(text).split("\n")):
         if index:
             sub(r, "br")
         t = sub(r, "t")

@@ -85,6 +85,8 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != exc.problem_mark.line:
+            message += f" (bagian ini dimulai di baris {exc.context_mark.line + 1})"
         raise ValidationError(
             [Problem(f"YAML tidak valid: {message}", file=file, line=line)]
         ) from None
