@@ -22,7 +22,6 @@ Table assumed by the geometry (the document builder must produce exactly this):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -145,6 +144,8 @@ class SheetSpec:
 
 @dataclass(frozen=True)
 class Column:
+    """A table column: left edge ``x`` on the page and ``width`` (the gridCol/tcW)."""
+
     key: ColumnKey
     title: str
     x: int
@@ -154,6 +155,8 @@ class Column:
 
 @dataclass(frozen=True)
 class RowBox:
+    """A step's table row: top ``y`` on the page and its exact ``height``."""
+
     step: int
     y: int
     height: int
@@ -161,6 +164,10 @@ class RowBox:
 
 @dataclass(frozen=True)
 class SymbolBox:
+    """Bounding box of a step's symbol (DrawingML flowChartTerminator / flowChartProcess /
+    flowChartDecision). Arrows attach at the top centre, bottom centre and the side
+    midpoints of this box, which lie on all three shapes' outlines."""
+
     step: int
     shape: Shape
     x: int
@@ -171,7 +178,10 @@ class SymbolBox:
 
 @dataclass(frozen=True)
 class ConnectorBox:
-    """Off-page connector (pentagon pointing down). ``step``: the step it leaves or enters."""
+    """Off-page connector, DrawingML flowChartOffpageConnector (a pentagon pointing down:
+    straight sides over the top 80 %, the tip at the bottom centre). ``step`` is the step
+    it leaves ("out") or enters ("in"); ``edge`` the flow edge (from, to) it carries.
+    Arrows attach at the top centre, the bottom tip or the side midpoints."""
 
     letter: str
     x: int
@@ -199,6 +209,8 @@ class Arrow:
 
 @dataclass
 class Page:
+    """One page: its table's rows and the chart drawn over them."""
+
     index: int
     table_y: int  # top of this page's table (header row 1)
     rows_y: int  # top of the first step row
@@ -210,12 +222,15 @@ class Page:
 
 @dataclass
 class SheetLayout:
+    """The whole sheet. Page size is landscape; margins (top, right, bottom, left)."""
+
     page_width: int
     page_height: int
     margins: tuple[int, int, int, int]
     columns: list[Column]
     header_heights: tuple[int, int, int]
-    line_pitch: int
+    line_pitch: int  # exact line spacing of the step rows (twips)
+    header_line_pitch: int  # exact line spacing of the header rows
     font: str
     font_size_pt: float
     header_font_size_pt: float
@@ -576,7 +591,7 @@ def _header_heights(spec: SheetSpec, columns: list[Column], pitch: int, header_p
     merged = max(_lines(by_key[k].title, by_key[k], spec, header_pt, True) for k in ("no", "kegiatan", "keterangan"))
     h1 = l1 * pitch + tb + HEADER_EXTRA
     h2 = l2 * pitch + tb + HEADER_EXTRA
-    h2 = max(h2, merged * pitch + 2 * tb - h1)
+    h2 = max(h2, merged * pitch + tb - h1)  # NO, KEGIATAN, KETERANGAN span rows 1-2
     h3 = pitch + tb
     return h1, h2, h3
 
@@ -797,10 +812,11 @@ def layout_sheet(spec: SheetSpec) -> SheetLayout:
     top, right, bottom, left = spec.margins
     header_pt = spec.header_font_size_pt or spec.font_size_pt
     pitch = spec.line_pitch_twips or round(spec.font_size_pt * 1.2 * 20)
+    header_pitch = max(pitch, round(header_pt * 1.2 * 20))
     if page_w - left - right < mm(150) or page_h - top - bottom < mm(80):
         raise ValidationError([Problem(f"margin {spec.margins!r} terlalu besar untuk kertas {spec.paper}", field="margin")])
     columns = _columns(spec, page_w, header_pt)
-    headers = _header_heights(spec, columns, pitch, header_pt)
+    headers = _header_heights(spec, columns, header_pitch, header_pt)
     table_y = top + spec.top_offset_twips
     rows_y = table_y + sum(headers)
     body_bottom = page_h - bottom
@@ -863,6 +879,7 @@ def layout_sheet(spec: SheetSpec) -> SheetLayout:
         columns=columns,
         header_heights=headers,
         line_pitch=pitch,
+        header_line_pitch=header_pitch,
         font=spec.font,
         font_size_pt=spec.font_size_pt,
         header_font_size_pt=header_pt,
