@@ -439,3 +439,63 @@ def test_pdf_holds_title_and_every_step(tmp_path: Path) -> None:
     assert "14 jam 43" in flat
     # identity page + one flowchart page, as the layout predicts
     assert len(reader.pages) == 2
+
+
+# ------------------------------------------------------------------ a long SOP over several pages
+
+LONG_SOP = Path(__file__).resolve().parent / "data" / "sop-lkjip-25.yaml"
+
+
+@pytest.fixture(scope="module")
+def long_sop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    from sopdocs.flowlayout import validate_layout
+    from sopdocs.sopsheet import layout_for
+
+    sop, _ = load_sop(LONG_SOP)
+    profile, _ = load_profile(EXAMPLES / "profil.yaml")
+    layout = layout_for(sop, profile)
+    assert validate_layout(layout) == []
+    out = render_sop(sop, profile, tmp_path_factory.mktemp("long") / "lkjip.docx")
+    return out, layout
+
+
+def test_long_sop_spans_pages_with_paired_connectors(long_sop) -> None:
+    out, layout = long_sop
+    sop, _ = load_sop(LONG_SOP)
+    assert len(sop.langkah) == 25 and len(sop.pelaksana) == 6
+    assert sum(1 for step in sop.langkah if step.keputusan) == 3
+    assert len(layout.pages) >= 3
+    root = xml_of(out)
+    tables = root.findall(".//w:body/w:tbl", NS)[2:]
+    assert len(tables) == len(layout.pages)
+    shapes = _shapes(root)
+    connectors = [s for s in shapes if s["preset"] == "flowChartOffpageConnector"]
+    letters = sorted(s["text"] for s in connectors)
+    assert letters and all(letters.count(letter) == 2 for letter in letters)
+    assert letters[0] == "A"
+    # each letter's pair sits on two different pages (anchored before two different tables)
+    body = list(root.find("w:body", NS))
+    for letter in set(letters):
+        pair = [s for s in connectors if s["text"] == letter]
+        pages = {body.index(next(p for p in s["anchor"].iterancestors() if p.getparent() is not None and p.getparent().tag == W + "body")) for s in pair}
+        assert len(pages) == 2
+    symbols = [s for s in shapes if s["name"].startswith("Langkah ")]
+    assert len(symbols) == 25
+    assert sum(1 for s in symbols if s["preset"] == "flowChartDecision") == 3
+
+
+@requires_libreoffice()
+def test_long_sop_pdf_has_predicted_page_count(long_sop, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from sopdocs.pdf import convert_to_pdf
+
+    out, layout = long_sop
+    pdf = convert_to_pdf(out, tmp_path)
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 1 + len(layout.pages)  # identity page + the flowchart pages
+    # every step's number appears on the page the layout put it on
+    for page_index, page in enumerate(layout.pages):
+        text = reader.pages[1 + page_index].extract_text()
+        for row in page.rows:
+            assert f"{row.step + 1}." in text
