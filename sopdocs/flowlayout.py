@@ -235,6 +235,7 @@ class SheetLayout:
     font_size_pt: float
     header_font_size_pt: float
     label_font_size_pt: float
+    actor_header_font_size_pt: float  # actor names: smaller than the header when a word would break
     cell_margin_lr: int
     cell_margin_tb: int
     top_offset: int
@@ -576,7 +577,24 @@ def _lines(text: str, col: Column, spec: SheetSpec, size: float, bold: bool = Fa
     return textmetrics.line_count(text, width, spec.font, size, bold)
 
 
-def _header_heights(spec: SheetSpec, columns: list[Column], pitch: int, header_pt: float) -> tuple[int, int, int]:
+def _actor_title_size(spec: SheetSpec, columns: list[Column], header_pt: float) -> float:
+    """The largest size (down to 8 pt, still legible) at which no word of an actor name breaks."""
+    actors = [c for c in columns if c.key == "actor"]
+    size = header_pt
+    while size > 8.0:
+        if all(
+            textmetrics.fit_width(word, spec.font, size, bold=True) <= c.width - 2 * spec.cell_margin_lr_twips - BORDER_ALLOWANCE
+            for c in actors
+            for word in c.title.replace("/", "/ ").split()
+        ):
+            break
+        size -= 0.5
+    return size
+
+
+def _header_heights(
+    spec: SheetSpec, columns: list[Column], pitch: int, header_pt: float, actor_pt: float | None = None
+) -> tuple[int, int, int]:
     tb = 2 * spec.cell_margin_tb_twips
     by_key = {c.key: c for c in columns if c.key != "actor"}
     actors = [c for c in columns if c.key == "actor"]
@@ -585,7 +603,7 @@ def _header_heights(spec: SheetSpec, columns: list[Column], pitch: int, header_p
     mutu = Column("kelengkapan", GROUP_MUTU_BAKU, mutu_cols[0].x, sum(c.width for c in mutu_cols))
     l1 = max(_lines(GROUP_PELAKSANA, pel, spec, header_pt, True), _lines(GROUP_MUTU_BAKU, mutu, spec, header_pt, True))
     l2 = max(
-        [_lines(c.title, c, spec, header_pt, True) for c in actors]
+        [_lines(c.title, c, spec, actor_pt or header_pt, True) for c in actors]
         + [_lines(c.title, c, spec, header_pt, True) for c in mutu_cols]
     )
     merged = max(_lines(by_key[k].title, by_key[k], spec, header_pt, True) for k in ("no", "kegiatan", "keterangan"))
@@ -816,7 +834,8 @@ def layout_sheet(spec: SheetSpec) -> SheetLayout:
     if page_w - left - right < mm(150) or page_h - top - bottom < mm(80):
         raise ValidationError([Problem(f"margin {spec.margins!r} terlalu besar untuk kertas {spec.paper}", field="margin")])
     columns = _columns(spec, page_w, header_pt)
-    headers = _header_heights(spec, columns, header_pitch, header_pt)
+    actor_pt = _actor_title_size(spec, columns, header_pt)
+    headers = _header_heights(spec, columns, header_pitch, header_pt, actor_pt)
     table_y = top + spec.top_offset_twips
     rows_y = table_y + sum(headers)
     body_bottom = page_h - bottom
@@ -880,6 +899,7 @@ def layout_sheet(spec: SheetSpec) -> SheetLayout:
         header_heights=headers,
         line_pitch=pitch,
         header_line_pitch=header_pitch,
+        actor_header_font_size_pt=actor_pt,
         font=spec.font,
         font_size_pt=spec.font_size_pt,
         header_font_size_pt=header_pt,

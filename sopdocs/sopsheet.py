@@ -147,7 +147,7 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
         tbl.append(_row(h2, [
             _cell(by_key["no"].width, "", vmerge="continue", **head),
             _cell(by_key["kegiatan"].width, "", vmerge="continue", **head),
-            *[_cell(c.width, c.title, **head) for c in actor_cols],
+            *[_cell(c.width, c.title, **{**head, "size": int(round(layout.actor_header_font_size_pt * 2))}) for c in actor_cols],
             _cell(by_key["kelengkapan"].width, "KELENGKAPAN", **head),
             _cell(by_key["waktu"].width, "WAKTU", **head),
             _cell(by_key["output"].width, "OUTPUT", **head),
