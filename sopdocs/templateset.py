@@ -37,7 +37,7 @@ def register_kind(kind: DocumentKind) -> DocumentKind:
 
 def kinds() -> dict[str, DocumentKind]:
     """Every known document kind (importing the modules that register them)."""
-    from . import disposisi, kuesioner, notadinas, sopsheet, surattugas  # noqa: F401  (each registers its kind)
+    from . import daftararsip, disposisi, kuesioner, notadinas, sopsheet, surattugas  # noqa: F401  (each registers its kind)
 
     return dict(_KINDS)
 
