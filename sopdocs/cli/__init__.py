@@ -34,7 +34,7 @@ def _templates_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
-    from . import number, recap, render, schema, templates
+    from . import archive, number, recap, render, run, schema, search, templates
 
     parser = argparse.ArgumentParser(
         prog="sopdocs",
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sopdocs {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
     sub.required = True
-    for module in (render, schema, templates, number, recap):
+    for module in (run, render, number, recap, archive, search, schema, templates):
         module.add_parser(sub, _templates_arg)
     return parser
 
