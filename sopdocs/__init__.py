@@ -25,6 +25,17 @@ _API: dict[str, str] = {
     "Durasi": "durasi", "parse_durasi": "durasi",
     "terbilang": "numerals", "romawi": "numerals",
     "format_nip": "nip", "check_nip": "nip",
+    # numbers, archive, search
+    "Register": "register", "NumberingRule": "register",
+    "Archive": "archive", "NewDocument": "archive",
+    "IndexedDocument": "search", "WhooshIndex": "search",
+    # the whole SOP for one activity
+    "run_activity": "activity", "load_kegiatan": "activity",
+    # other document kinds
+    "render_surat_tugas_file": "surattugas", "load_surat_tugas": "surattugas",
+    "render_kuesioner_file": "kuesioner", "load_kuesioner": "kuesioner",
+    "render_recap_file": "recap",
+    "render_disposisi_file": "disposisi", "load_disposisi": "disposisi",
     # errors
     "SopdocsError": "errors", "ValidationError": "errors", "RenderError": "errors",
     "DateError": "errors", "ConversionError": "errors", "Problem": "errors",
