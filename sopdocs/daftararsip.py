@@ -185,12 +185,13 @@ def context(cases: Sequence[CaseFile], *, profile: Any = None, title: str = "DAF
 def write_docx(cases: Sequence[CaseFile], out: Path, *, profile: Any = None,
                title: str = "DAFTAR ARSIP AKTIF", templates: TemplateSet | Path | None = None,
                today: dt.date | None = None) -> Path:
-    from .render import paper_setter, render_docx
+    from .fastrender import Paper
+    from .render import render_docx
 
     template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
     paper = profile.kertas if profile is not None else "A4"
     return render_docx(template_set.path(TEMPLATE), context(cases, profile=profile, title=title, today=today),
-                       Path(out), postprocess=paper_setter(paper, landscape=True))
+                       Path(out), paper=Paper(paper, landscape=True))
 
 
 def _sample() -> dict[str, Any]:

@@ -321,16 +321,13 @@ def disposisi_context(disposisi: DisposisiDefinition, profile: AgencyProfile) ->
     }
 
 
-def _properties(disposisi: DisposisiDefinition):
-    """Set the document's title/subject from the values (after docxtpl's own pass)."""
-
-    def apply(document: Any) -> None:
-        props = document.core_properties
-        props.title = clean_text(f"Lembar Disposisi {disposisi.nomor_surat}")[:255]
-        props.subject = clean_text(disposisi.perihal)[:255]
-        props.keywords = "disposisi"
-
-    return apply
+def _properties(disposisi: DisposisiDefinition) -> dict[str, str]:
+    """The document's title/subject from the values (set after docxtpl's own pass)."""
+    return {
+        "title": clean_text(f"Lembar Disposisi {disposisi.nomor_surat}")[:255],
+        "subject": clean_text(disposisi.perihal)[:255],
+        "keywords": "disposisi",
+    }
 
 
 def render_disposisi(
@@ -347,7 +344,7 @@ def render_disposisi(
     """
     templates = templates or TemplateSet()
     context = disposisi_context(disposisi, profile)
-    return render_docx(templates.path(TEMPLATE), context, Path(out), postprocess=_properties(disposisi))
+    return render_docx(templates.path(TEMPLATE), context, Path(out), properties=_properties(disposisi))
 
 
 def _calendar_warnings(disposisi: DisposisiDefinition, profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:

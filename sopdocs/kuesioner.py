@@ -31,7 +31,8 @@ from .fieldtypes import DaftarTeks, Teks
 from .profile import AgencyProfile, Pejabat, profile_context, resolve_profile
 from .notadinas import kop_logo
 from .questionkinds import Form, Kode, Pertanyaan, question_type
-from .render import DocxFragment, Rendered, atomic_path, paper_setter, render_docx
+from .fastrender import Paper
+from .render import DocxFragment, Rendered, atomic_path, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 from .validation import validate
 from .yamlload import YamlDocument, load_yaml, parse_yaml
@@ -431,7 +432,7 @@ class PreparedForm:
         Path(folder).mkdir(parents=True, exist_ok=True)
         self.path = atomic_path(Path(folder) / "kuesioner.docx")
         try:
-            render_docx(template, context, self.path, postprocess=paper_setter(profile.kertas, landscape=False))
+            render_docx(template, context, self.path, paper=Paper(profile.kertas, landscape=False))
         except BaseException:
             self.path.unlink(missing_ok=True)
             raise

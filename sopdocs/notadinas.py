@@ -15,7 +15,8 @@ from typing import Any
 
 from . import formxml as fx
 from .profile import AgencyProfile, Pejabat, pejabat_context, profile_context
-from .render import DocxFragment, Image, paper_setter, render_docx
+from .fastrender import Paper
+from .render import DocxFragment, Image, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 
 TEMPLATE = "nota-dinas.docx"
@@ -124,7 +125,7 @@ def render_nota_dinas(
         templates.path(TEMPLATE),
         nota_dinas_context(nota, profile),
         Path(out),
-        postprocess=paper_setter(profile.kertas, landscape=False),
+        paper=Paper(profile.kertas, landscape=False),
     )
 
 

@@ -208,46 +208,25 @@ def render_docx(
     context: Mapping[str, Any],
     out: Path,
     *,
+    paper: Any = None,
+    properties: Mapping[str, Any] | None = None,
     postprocess: Callable[[Any], None] | None = None,
 ) -> Path:
     """Render ``template`` with ``context`` into ``out`` (atomically) and return ``out``.
 
-    ``postprocess`` receives the python-docx Document after rendering (e.g. to set the
-    paper size) before it is saved.
+    Templates are compiled once and cached (:mod:`sopdocs.fastrender`); ``paper`` (a
+    :class:`~sopdocs.fastrender.Paper` or "A4"/"F4") and ``properties`` (core properties)
+    are applied on that fast path. ``postprocess`` receives the python-docx Document before
+    it is saved, for anything else; it takes docxtpl's plain (slower) path.
     """
+    from .fastrender import CompiledTemplate
+
     template = Path(template)
-    out = Path(out)
     if not template.is_file():
         raise RenderError(f"templat tidak ditemukan: {template}")
-    env = make_environment()
-    values = clean_context(dict(context))
-    missing = sorted(template_variables(template, env) - set(values))
-    if missing:
-        raise RenderError(f"{template}: variabel templat tidak tersedia untuk dokumen ini: {', '.join(missing)}")
-    tpl = _StrictDocxTemplate(str(template))
-    values = _resolve_images(values, tpl)
-    try:
-        tpl.render(values, jinja_env=env, autoescape=True)
-    except SecurityError as exc:
-        raise RenderError(f"{template}: ditolak oleh sandbox (templat mencoba mengakses bagian dalam Python): {exc}") from None
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"{template}: {exc.message}") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"{template}: templat rusak: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"{template}: {exc}") from None
-    except SopdocsError:
-        raise
-    if postprocess is not None:
-        postprocess(tpl.docx)
-    tmp = atomic_path(out)
-    try:
-        tpl.save(str(tmp))
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    return CompiledTemplate.load(template).render(
+        context, Path(out), paper=paper, properties=properties, postprocess=postprocess
+    )
 
 
 @dataclass
@@ -260,10 +239,13 @@ class Rendered:
     warnings: list[Any] = dataclasses.field(default_factory=list)
 
 
-def paper_setter(paper: str, *, landscape: bool | None = None) -> Callable[[Any], None]:
+def paper_setter(
+    paper: str, *, landscape: bool | None = None, margins: tuple[int, int, int, int] | None = None
+) -> Callable[[Any], None]:
     """A ``postprocess`` that sets every section to ``paper`` ("A4"/"F4").
 
-    Orientation is kept from the template unless ``landscape`` is given; margins stay.
+    Orientation is kept from the template unless ``landscape`` is given; margins stay
+    unless ``margins`` (top, right, bottom, left, in twips) are given.
     """
     from .profile import PAPER_MM
 
@@ -277,5 +259,11 @@ def paper_setter(paper: str, *, landscape: bool | None = None) -> Callable[[Any]
             short, long_ = Mm(width_mm), Mm(height_mm)
             section.orientation = WD_ORIENT.LANDSCAPE if wide else WD_ORIENT.PORTRAIT
             section.page_width, section.page_height = (long_, short) if wide else (short, long_)
+            if margins is not None:
+                from docx.shared import Twips
+
+                top, right, bottom, left = (Twips(v) for v in margins)
+                section.top_margin, section.right_margin = top, right
+                section.bottom_margin, section.left_margin = bottom, left
 
     return apply

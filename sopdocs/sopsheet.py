@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from docx.shared import Twips
 from lxml import etree
 
 from . import flowlayout, wordxml
 from .errors import Problem, ValidationError
 from .profile import AgencyProfile, pejabat_context, profile_context, resolve_profile
-from .render import DocxFragment, Image, Rendered, paper_setter, render_docx
+from .fastrender import Paper
+from .render import DocxFragment, Image, Rendered, render_docx
 from .sopdef import SopDefinition, load_sop
 from .templateset import DocumentKind, TemplateSet, register_kind
 from .wordxml import el, sub
@@ -248,16 +248,9 @@ def render_sop(
     """Render the SOP sheet of ``sop`` into the .docx ``out``."""
     templates = templates or TemplateSet()
     context = sop_context(sop, profile, draw_chart=draw_chart)
-    set_paper = paper_setter(profile.kertas, landscape=True)
-
-    def page_setup(document: Any) -> None:
-        # The flowchart is positioned on the page: the margins must be the layout's.
-        set_paper(document)
-        for section in document.sections:
-            top, right, bottom, left = (Twips(v) for v in MARGINS)
-            section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = top, right, bottom, left
-
-    return render_docx(templates.path(TEMPLATE), context, Path(out), postprocess=page_setup)
+    # The flowchart is positioned on the page: the margins must be the layout's.
+    paper = Paper(profile.kertas, landscape=True, margins=MARGINS)
+    return render_docx(templates.path(TEMPLATE), context, Path(out), paper=paper)
 
 
 def render_sop_file(

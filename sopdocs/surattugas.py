@@ -23,7 +23,8 @@ from .fieldtypes import DaftarTeks, Nip, Tanggal, Teks
 from .nip import check_nip, format_nip
 from .numerals import angka_terbilang
 from .profile import AgencyProfile, Pejabat, profile_context, resolve_profile
-from .render import Image, Rendered, paper_setter, render_docx
+from .fastrender import Paper
+from .render import Image, Rendered, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 from .validation import validate
 from .yamlload import YamlDocument, load_yaml, parse_yaml
@@ -428,7 +429,7 @@ def render_surat_tugas(
         templates.path(TEMPLATE),
         context,
         Path(out_path),
-        postprocess=paper_setter(profile.kertas, landscape=False),
+        paper=Paper(profile.kertas, landscape=False),
     )
 
 
