@@ -45,15 +45,19 @@ def make_temp(target: Path) -> Path:
     return Path(name)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    ``durable`` also flushes the data to disk before the rename (survives a power cut, not
+    only a crash); batches of documents that can be made again skip it."""
     path = Path(path)
     tmp = make_temp(path)
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -328,21 +328,36 @@ def kuesioner_context(
 _XML_PARTS = re.compile(r"^(word/.*|docProps/core)\.xml$")
 
 
-def _read_package(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    with zipfile.ZipFile(path) as package:
-        return [(info, package.read(info)) for info in package.infolist()]
+class _CopyPlan:
+    """The rendered form as zip entries: parts holding the placeholder are re-compressed per
+    copy, every other part is copied as already-compressed bytes (fastrender's zip writer)."""
 
+    def __init__(self, path: Path, placeholder: str) -> None:
+        from .fastrender import _raw_entries
 
-def _copy_bytes(entries: list[tuple[zipfile.ZipInfo, bytes]], placeholder: bytes, code: str) -> bytes:
-    """The base package with ``placeholder`` replaced by ``code`` in its XML parts."""
-    value = code.replace("&", "&amp;").replace("<", "&lt;").encode("utf-8")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for info, data in entries:
-            if _XML_PARTS.match(info.filename) and placeholder in data:
-                data = data.replace(placeholder, value)
-            out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+        data = Path(path).read_bytes()
+        raw = _raw_entries(data)
+        self.placeholder = placeholder.encode("ascii")
+        self.items: list[object] = []
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            for info in package.infolist():
+                content = package.read(info) if _XML_PARTS.match(info.filename) else b""
+                if self.placeholder in content:
+                    self.items.append((info.filename, content))
+                else:
+                    self.items.append(raw[info.filename])
+
+    def copy(self, code: str) -> bytes:
+        from .fastrender import _deflate, _write_zip
+
+        value = code.replace("&", "&amp;").replace("<", "&lt;").encode("utf-8")
+        entries = [
+            _deflate(item[0], item[1].replace(self.placeholder, value)) if isinstance(item, tuple) else item
+            for item in self.items
+        ]
+        buffer = io.BytesIO()
+        _write_zip(buffer, entries)
+        return buffer.getvalue()
 
 
 def _one_file(base: Path, placeholder: str, codes: Sequence[str], target: Path) -> Path:
@@ -467,10 +482,9 @@ class PreparedForm:
             raise SopdocsError(
                 f"{out}: {len(codes)} salinan menjadi {len(codes)} berkas; beri nama folder, atau pakai satu berkas"
             )
-        entries = _read_package(self.path)
-        placeholder = self.placeholder.encode("ascii")
+        plan = _CopyPlan(self.path, self.placeholder)
         return [
-            atomic_write_bytes(folder / f"{safe_filename(f'{stem}_{code}')}.docx", _copy_bytes(entries, placeholder, code))
+            atomic_write_bytes(folder / f"{safe_filename(f'{stem}_{code}')}.docx", plan.copy(code), durable=False)
             for code in codes
         ]
 
