@@ -388,11 +388,9 @@ def render_disposisi_file(
 
 
 def _sample() -> dict[str, Any]:
-    from .render import PACKAGE_DIR
+    from .render import builtin_examples_dir
 
-    examples = PACKAGE_DIR / "examples"
-    if not examples.is_dir():
-        examples = PACKAGE_DIR.parent / "examples"
+    examples = builtin_examples_dir()
     disposisi, _ = load_disposisi(examples / "disposisi.yaml")
     agency, _ = resolve_profile(None, disposisi.profil, examples / "disposisi.yaml")
     return disposisi_context(disposisi, agency)

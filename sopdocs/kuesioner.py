@@ -29,10 +29,9 @@ from . import formxml as fx
 from .errors import Problem, SopdocsError, ValidationError
 from .fieldtypes import DaftarTeks, Teks
 from .profile import AgencyProfile, Pejabat, profile_context, resolve_profile
-from .notadinas import kop_logo
 from .questionkinds import Form, Kode, Pertanyaan, question_type
 from .fastrender import Paper
-from .render import DocxFragment, Rendered, atomic_path, render_docx
+from .render import DocxFragment, Rendered, atomic_path, kop_logo, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 from .validation import validate
 from .yamlload import YamlDocument, load_yaml, parse_yaml
@@ -308,7 +307,7 @@ def kuesioner_context(
     return {
         "profil": profile_context(profile),
         "gaya_tanggal": profile.date_style,
-        "logo": kop_logo(profile),
+        "logo": kop_logo(profile.logo_path),
         "kode": kode,
         "kuesioner": {
             "judul": defn.judul,
@@ -561,11 +560,9 @@ def render_kuesioner_file(
 
 
 def _sample() -> dict[str, Any]:
-    from .render import PACKAGE_DIR
+    from .render import builtin_examples_dir
 
-    examples = PACKAGE_DIR / "examples"
-    if not examples.is_dir():
-        examples = PACKAGE_DIR.parent / "examples"
+    examples = builtin_examples_dir()
     defn, _ = load_kuesioner(examples / "kuesioner-pendataan.yaml")
     agency, _ = resolve_profile(None, defn.profil, examples / "kuesioner-pendataan.yaml")
     return kuesioner_context(defn, agency, kode=SAMPLE_CODE, form=Form(width_mm=170.0))

@@ -16,31 +16,13 @@ from typing import Any
 from . import formxml as fx
 from .profile import AgencyProfile, Pejabat, pejabat_context, profile_context
 from .fastrender import Paper
-from .render import DocxFragment, Image, render_docx
+from .render import DocxFragment, Image, kop_logo, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 
 TEMPLATE = "nota-dinas.docx"
 KIND = "nota-dinas"
 #: Text width of the letter template on A4 (25 mm left and 20 mm right margins).
 TEXT_WIDTH_A4_MM = 165.0
-#: The logo is fitted into this box of the kop (width, height in mm), keeping its shape.
-LOGO_BOX_MM = (24.0, 27.0)
-
-
-def kop_logo(profile: AgencyProfile) -> Image | str:
-    """The profile's logo sized for the kop (``""`` when the profile has none)."""
-    path = profile.logo_path
-    if path is None:
-        return ""
-    box_w, box_h = LOGO_BOX_MM
-    try:
-        from docx.image.image import Image as DocxImage
-
-        picture = DocxImage.from_file(str(path))
-        ratio = picture.px_height / picture.px_width if picture.px_width else 1.0
-    except Exception:  # unreadable picture: the renderer reports it
-        return Image(path, height_mm=box_h)
-    return Image(path, height_mm=box_h) if ratio * box_w > box_h else Image(path, width_mm=box_w)
 
 
 @dataclass
@@ -98,7 +80,7 @@ def nota_dinas_context(nota: NotaDinas, profile: AgencyProfile) -> dict[str, Any
     return {
         "profil": profile_context(profile),
         "gaya_tanggal": profile.date_style,
-        "logo": kop_logo(profile),
+        "logo": kop_logo(profile.logo_path),
         "nota": {
             "nomor": nota.nomor,
             "kepada": nota.kepada,
@@ -131,11 +113,9 @@ def render_nota_dinas(
 
 def _sample() -> dict[str, Any]:
     from .profile import load_profile
-    from .render import PACKAGE_DIR
+    from .render import builtin_examples_dir
 
-    examples = PACKAGE_DIR / "examples"
-    if not examples.is_dir():
-        examples = PACKAGE_DIR.parent / "examples"
+    examples = builtin_examples_dir()
     profile, _ = load_profile(examples / "profil.yaml")
     nota = NotaDinas(
         nomor="000.1.2/001/Contoh/2024",

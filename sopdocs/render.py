@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,17 +27,44 @@ import jinja2
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import pass_context
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .dates import DateStyle, nama_hari, parse_tanggal
-from .errors import RenderError, SopdocsError
+from .errors import RenderError
 from .nip import format_nip
 from .numerals import romawi, terbilang
 from .wordxml import clean_text
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_examples_dir() -> Path:
+    """The built-in examples (the seed SOP and its activity): in the package or the checkout."""
+    for candidate in (PACKAGE_DIR / "examples", PACKAGE_DIR.parent / "examples"):
+        if candidate.is_dir():
+            return candidate
+    raise RenderError("contoh bawaan sopdocs tidak ditemukan; pasang ulang paket sopdocs")
+
+
+#: The logo is fitted into this box of a kop surat (width, height in mm), keeping its shape.
+LOGO_BOX_MM = (24.0, 27.0)
+
+
+def kop_logo(path: Path | None, box_mm: tuple[float, float] = LOGO_BOX_MM) -> "Image | str":
+    """The logo at ``path`` sized to fit ``box_mm`` keeping its shape (``""`` without one)."""
+    if path is None:
+        return ""
+    box_w, box_h = box_mm
+    try:
+        from docx.image.image import Image as DocxImage
+
+        picture = DocxImage.from_file(str(path))
+        ratio = picture.px_height / picture.px_width if picture.px_width else 1.0
+    except Exception:  # unreadable picture: the renderer reports it when it places it
+        return Image(path, height_mm=box_h)
+    return Image(path, height_mm=box_h) if ratio * box_w > box_h else Image(path, width_mm=box_w)
 
 
 def builtin_templates_dir() -> Path:

@@ -279,11 +279,9 @@ def render_sop_file(
 
 
 def _sample() -> dict[str, Any]:
-    from .render import PACKAGE_DIR
+    from .render import builtin_examples_dir
 
-    examples = PACKAGE_DIR / "examples"
-    if not examples.is_dir():
-        examples = PACKAGE_DIR.parent / "examples"
+    examples = builtin_examples_dir()
     sop, _ = load_sop(examples / "sop-pendataan.yaml")
     agency, _ = resolve_profile(None, sop.profil, examples / "sop-pendataan.yaml")
     return sop_context(sop, agency)

@@ -24,7 +24,7 @@ from .nip import check_nip, format_nip
 from .numerals import angka_terbilang
 from .profile import AgencyProfile, Pejabat, profile_context, resolve_profile
 from .fastrender import Paper
-from .render import Image, Rendered, render_docx
+from .render import Rendered, kop_logo, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 from .validation import validate
 from .yamlload import YamlDocument, load_yaml, parse_yaml
@@ -38,7 +38,6 @@ DIKTUM = ("MENUGASKAN", "MEMBERI TUGAS")
 #: A task longer than this many calendar days is probably a typo (a wrong year).
 LONG_TASK_DAYS = 31
 #: Kop logo box (mm): the logo is scaled to fit, keeping its proportions.
-LOGO_BOX_MM = (24.0, 27.0)
 
 
 class _Model(BaseModel):
@@ -343,23 +342,6 @@ def _signer(st: SuratTugasDefinition, profile: AgencyProfile) -> dict[str, Any]:
     }
 
 
-def _logo(profile: AgencyProfile) -> Image | str:
-    path = profile.logo_path
-    if path is None:
-        return ""
-    box_w, box_h = LOGO_BOX_MM
-    try:
-        from docx.image.image import Image as DocxImage
-
-        picture = DocxImage.from_file(str(path))
-        ratio = picture.px_height / picture.px_width if picture.px_width else 1.0
-    except Exception:  # unreadable picture: let the renderer report it
-        return Image(path, height_mm=box_h)
-    if ratio * box_w > box_h:
-        return Image(path, height_mm=box_h)
-    return Image(path, width_mm=box_w)
-
-
 def surat_tugas_context(st: SuratTugasDefinition, profile: AgencyProfile, number: str) -> dict[str, Any]:
     """Everything the surat tugas template may use."""
     count, lama = lama_tugas(st, profile)
@@ -382,7 +364,7 @@ def surat_tugas_context(st: SuratTugasDefinition, profile: AgencyProfile, number
     return {
         "profil": profile_context(profile),
         "gaya_tanggal": profile.date_style,
-        "logo": _logo(profile),
+        "logo": kop_logo(profile.logo_path),
         "surat": {
             "nomor": number,
             "tanggal": plain_date.format(st.tanggal),

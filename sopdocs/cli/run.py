@@ -54,11 +54,9 @@ def demo_command(args: argparse.Namespace) -> int:
     from ..activity import load_kegiatan, print_summary, run_activity
     from ..archive import Archive
     from ..numbering import archive_dir
-    from ..render import PACKAGE_DIR
+    from ..render import builtin_examples_dir
 
-    examples = PACKAGE_DIR / "examples"
-    if not examples.is_dir():
-        examples = PACKAGE_DIR.parent / "examples"
+    examples = builtin_examples_dir()
     definition = examples / "pendataan-2024.yaml"
     root = archive_dir(args.archive)
     case = args.case
