@@ -8,5 +8,5 @@ bash scripts/install-system-deps.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet ".[test]"
-# Run from the tests against the installed package, not the source folder.
+# pytest imports sopdocs from this checkout; subprocess tests use the installed copy.
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -85,7 +85,7 @@ def _outline(parent: etree._Element, *, arrow: bool = False, width: int = LINE_E
         _e(ln, A, "tailEnd", type="triangle", w="med", len="med")
 
 
-def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: bool = True) -> None:
+def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: bool = True, bold: bool = True) -> None:
     box = _e(wsp, WPS, "txbx")
     content = _e(box, W, "txbxContent")
     p = _e(content, W, "p")
@@ -95,7 +95,8 @@ def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: boo
         _e(ppr, W, "jc", **{_q(W, "val"): "center"})
     r = _e(p, W, "r")
     rpr = _e(r, W, "rPr")
-    _e(rpr, W, "b")
+    if bold:
+        _e(rpr, W, "b")
     _e(rpr, W, "sz", **{_q(W, "val"): size_half_pt})
     _e(rpr, W, "szCs", **{_q(W, "val"): size_half_pt})
     t = _e(r, W, "t")
@@ -106,16 +107,26 @@ def _body(wsp: etree._Element, *, anchor: str = "ctr") -> None:
     _e(wsp, WPS, "bodyPr", rot=0, vert="horz", wrap="none", lIns=0, tIns=0, rIns=0, bIns=0, anchor=anchor, anchorCtr=0)
 
 
-def symbol(ids: _Ids, kind: str, x: int, y: int, w: int, h: int, *, name: str, text: str = "") -> etree._Element:
-    """A flowchart symbol (preset geometry) with white fill and black outline; twips in."""
+def _shape(ids: _Ids, name: str, x: int, y: int, w: int, h: int, *, text_box: bool = False
+           ) -> tuple[etree._Element, etree._Element, etree._Element]:
+    """An anchored wps shape of w x h twips at page position (x, y): (run, wsp, spPr)."""
     cx, cy = w * EMU_PER_TWIP, h * EMU_PER_TWIP
     run, data = _anchor(ids, name, x * EMU_PER_TWIP, y * EMU_PER_TWIP, cx, cy)
     wsp = _e(data, WPS, "wsp")
-    _e(wsp, WPS, "cNvSpPr")
+    if text_box:
+        _e(wsp, WPS, "cNvSpPr", txBox=1)
+    else:
+        _e(wsp, WPS, "cNvSpPr")
     sp = _e(wsp, WPS, "spPr")
     xfrm = _e(sp, A, "xfrm")
     _e(xfrm, A, "off", x=0, y=0)
     _e(xfrm, A, "ext", cx=cx, cy=cy)
+    return run, wsp, sp
+
+
+def symbol(ids: _Ids, kind: str, x: int, y: int, w: int, h: int, *, name: str, text: str = "") -> etree._Element:
+    """A flowchart symbol (preset geometry) with white fill and black outline; twips in."""
+    run, wsp, sp = _shape(ids, name, x, y, w, h)
     geom = _e(sp, A, "prstGeom", prst=PRESETS[kind])
     _e(geom, A, "avLst")
     fill = _e(sp, A, "solidFill")
@@ -136,13 +147,7 @@ def polyline(ids: _Ids, points: list[tuple[int, int]], *, name: str) -> etree._E
     w = max(max(xs) - left, 1)
     h = max(max(ys) - top, 1)
     cx, cy = w * EMU_PER_TWIP, h * EMU_PER_TWIP
-    run, data = _anchor(ids, name, left * EMU_PER_TWIP, top * EMU_PER_TWIP, cx, cy)
-    wsp = _e(data, WPS, "wsp")
-    _e(wsp, WPS, "cNvSpPr")
-    sp = _e(wsp, WPS, "spPr")
-    xfrm = _e(sp, A, "xfrm")
-    _e(xfrm, A, "off", x=0, y=0)
-    _e(xfrm, A, "ext", cx=cx, cy=cy)
+    run, wsp, sp = _shape(ids, name, left, top, w, h)
     geom = _e(sp, A, "custGeom")
     for tag in ("avLst", "gdLst", "ahLst", "cxnLst"):
         _e(geom, A, tag)
@@ -158,24 +163,19 @@ def polyline(ids: _Ids, points: list[tuple[int, int]], *, name: str) -> etree._E
     return run
 
 
-def label(ids: _Ids, text: str, x: int, y: int, *, name: str, size_half_pt: int = 16) -> etree._Element:
-    """A borderless text box (e.g. "Ya", "Tidak") whose top-left corner is at (x, y) twips."""
-    w = 90 * len(text) + 120
-    h = 220
-    cx, cy = w * EMU_PER_TWIP, h * EMU_PER_TWIP
-    run, data = _anchor(ids, name, x * EMU_PER_TWIP, y * EMU_PER_TWIP, cx, cy)
-    wsp = _e(data, WPS, "wsp")
-    _e(wsp, WPS, "cNvSpPr", txBox=1)
-    sp = _e(wsp, WPS, "spPr")
-    xfrm = _e(sp, A, "xfrm")
-    _e(xfrm, A, "off", x=0, y=0)
-    _e(xfrm, A, "ext", cx=cx, cy=cy)
+def label(ids: _Ids, text: str, x: int, y: int, *, name: str, size_half_pt: int = 16,
+          box: tuple[int, int] | None = None) -> etree._Element:
+    """A borderless text box (e.g. "Ya", "Tidak") whose top-left corner is at (x, y) twips;
+    ``box`` is its (w, h) as the layout reserved it."""
+    w, h = box or (90 * len(text) + 120, 220)
+    w += 60  # engines differ by a few twips in text width; never clip the last letter
+    run, wsp, sp = _shape(ids, name, x, y, w, h, text_box=True)
     geom = _e(sp, A, "prstGeom", prst="rect")
     _e(geom, A, "avLst")
     _e(sp, A, "noFill")
     ln = _e(sp, A, "ln")
     _e(ln, A, "noFill")
-    _text_box(wsp, text, size_half_pt, centred=False)
+    _text_box(wsp, text, size_half_pt, centred=False, bold=False)  # measured regular by the layout
     _body(wsp, anchor="t")
     return run
 
@@ -195,5 +195,9 @@ def page_shapes(layout: Any, page_index: int) -> Iterable[etree._Element]:
         runs.append(polyline(ids, [tuple(p) for p in arrow.points], name=f"Panah {index + 1}"))
         if arrow.label and arrow.label_pos:
             lx, ly = arrow.label_pos
-            runs.append(label(ids, arrow.label, int(lx), int(ly), name=f"Label {arrow.label}"))
+            size = int(round(getattr(layout, "label_font_size_pt", 8) * 2))
+            runs.append(
+                label(ids, arrow.label, int(lx), int(ly), name=f"Label {arrow.label}", size_half_pt=size,
+                      box=tuple(arrow.label_size) if arrow.label_size else None)
+            )
     return runs
