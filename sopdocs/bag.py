@@ -39,7 +39,6 @@ import json
 import os
 import re
 import shutil
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -308,20 +307,12 @@ def _replace_retry(src: Path, dst: Path, timeout: float = 15.0) -> None:
     """``os.replace``, retrying while Windows refuses because another program has the
     target (or a file in the folder) open; the update stays committed meanwhile, so
     giving up is safe: the next writer or verify finishes it."""
-    deadline = time.monotonic() + timeout
-    delay = 0.02
-    while True:
-        try:
-            os.replace(src, dst)
-            return
-        except PermissionError as exc:
-            if time.monotonic() >= deadline:
-                raise BagError(
-                    f"{dst}: tidak dapat diganti, sedang dibuka program lain? Tutup lalu ulangi "
-                    f"(perubahan sudah tercatat dan akan diselesaikan): {exc}"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    from .fsutil import replace_retrying
+
+    replace_retrying(src, dst, timeout=timeout, on_give_up=lambda exc: BagError(
+        f"{dst}: tidak dapat diganti, sedang dibuka program lain? Tutup lalu ulangi "
+        f"(perubahan sudah tercatat dan akan diselesaikan): {exc}"
+    ))
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -381,9 +381,7 @@ def render_disposisi_file(
     result = Rendered(warnings=[*warnings, *profile_warnings, *_calendar_warnings(disposisi, agency, doc)])
     result.docx.append(render_disposisi(disposisi, agency, target, templates=template_set))
     if pdf:
-        from .pdf import convert_to_pdf
-
-        result.pdf.append(convert_to_pdf(target, target.parent))
+        result.add_pdf_copies()
     return result
 
 

@@ -77,6 +77,7 @@ from .render import (
     _resolve_images,
     _StrictDocxTemplate,
     atomic_path,
+    atomic_save,
     clean_context,
     make_environment,
     paper_setter,
@@ -983,14 +984,7 @@ def render_plain(
         tpl.render(values, jinja_env=env, autoescape=True)
     if postprocess is not None:
         postprocess(tpl.docx)
-    tmp = atomic_path(out)
-    try:
-        tpl.save(str(tmp))
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    return atomic_save(tpl.save, out)
 
 
 # --------------------------------------------------------------------------- batches

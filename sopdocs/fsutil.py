@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
+from typing import Callable
 
 _UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -63,6 +65,23 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> Path
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def replace_retrying(src: Path, dst: Path, *, timeout: float, on_give_up: Callable[[OSError], Exception],
+                     rename: Callable[[Path, Path], None] = os.replace) -> None:
+    """``rename(src, dst)``, retrying with backoff while Windows refuses because another
+    program has a file open; after ``timeout`` seconds raise ``on_give_up(error)``."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            rename(src, dst)
+            return
+        except PermissionError as exc:
+            if time.monotonic() >= deadline:
+                raise on_give_up(exc) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
 import re
 import uuid
 import zipfile
@@ -31,7 +30,7 @@ from .fieldtypes import DaftarTeks, Teks
 from .profile import AgencyProfile, Pejabat, profile_context, resolve_profile
 from .questionkinds import Form, Kode, Pertanyaan, question_type
 from .fastrender import Paper
-from .render import DocxFragment, Rendered, atomic_path, kop_logo, render_docx
+from .render import DocxFragment, Rendered, atomic_path, atomic_save, kop_logo, render_docx
 from .templateset import DocumentKind, TemplateSet, register_kind
 from .validation import validate
 from .yamlload import YamlDocument, load_yaml, parse_yaml
@@ -420,14 +419,7 @@ def _one_file(base: Path, placeholder: str, codes: Sequence[str], target: Path) 
     span = codes[0] if len(codes) == 1 else f"{codes[0]} s.d. {codes[-1]}"
     props.subject = (props.subject or "").replace(placeholder, span)
     props.title = (props.title or "").replace(placeholder, span)
-    tmp = atomic_path(target)
-    try:
-        document.save(str(tmp))
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
+    return atomic_save(document.save, target)
 
 
 class PreparedForm:
@@ -553,9 +545,7 @@ def render_kuesioner_file(
         result = Rendered(warnings=[*warnings, *profile_warnings], numbers=list(codes))
         result.docx.extend(prepared.copies(codes, out, one_file=one_file))
     if pdf:
-        from .pdf import convert_many
-
-        result.pdf.extend(convert_many(result.docx, result.docx[0].parent))
+        result.add_pdf_copies()
     return result
 
 

@@ -604,7 +604,5 @@ def render_recap_file(
     result.docx.append(target)
     result.numbers.append(nomor)
     if pdf:
-        from .pdf import convert_to_pdf
-
-        result.pdf.append(convert_to_pdf(target, target.parent))
+        result.add_pdf_copies()
     return result

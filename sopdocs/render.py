@@ -17,6 +17,7 @@ Safety rules (each one closes a real trap of plain docxtpl):
 from __future__ import annotations
 
 import dataclasses
+import os
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -228,6 +229,19 @@ def atomic_path(target: Path) -> Path:
     return make_temp(target)
 
 
+def atomic_save(save: Callable[[str], Any], target: Path) -> Path:
+    """Call ``save(temporary_path)`` (e.g. ``document.save``), then rename onto ``target``;
+    on any failure nothing is left under either name."""
+    tmp = atomic_path(target)
+    try:
+        save(str(tmp))
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
 def render_docx(
     template: Path,
     context: Mapping[str, Any],
@@ -262,6 +276,13 @@ class Rendered:
     pdf: list[Path] = dataclasses.field(default_factory=list)
     numbers: list[str] = dataclasses.field(default_factory=list)
     warnings: list[Any] = dataclasses.field(default_factory=list)
+
+    def add_pdf_copies(self) -> None:
+        """PDF copies of every .docx made, next to them, in one LibreOffice run."""
+        from .pdf import convert_many
+
+        if self.docx:
+            self.pdf.extend(convert_many(self.docx, self.docx[0].parent))
 
 
 def paper_setter(

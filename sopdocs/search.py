@@ -1465,17 +1465,9 @@ def _write_marker(folder: Path) -> None:
 
 def _rename_retry(src: Path, dst: Path, timeout: float = 10.0) -> None:
     """Rename, retrying while Windows reports the folder busy (open files elsewhere)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while True:
-        try:
-            os.rename(src, dst)
-            return
-        except PermissionError as exc:
-            if time.monotonic() >= deadline:
-                raise IndexLockedError(
-                    f"{src}: tidak dapat mengganti folder indeks (berkas masih dibuka program "
-                    f"lain? tutup jendela sopdocs lain lalu ulangi): {exc}"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    from .fsutil import replace_retrying
+
+    replace_retrying(src, dst, timeout=timeout, rename=os.rename, on_give_up=lambda exc: IndexLockedError(
+        f"{src}: tidak dapat mengganti folder indeks (berkas masih dibuka program "
+        f"lain? tutup jendela sopdocs lain lalu ulangi): {exc}"
+    ))

@@ -272,9 +272,7 @@ def render_sop_file(
     result = Rendered(warnings=[*warnings, *profile_warnings])
     result.docx.append(render_sop(sop, agency, target, templates=template_set, draw_chart=draw_chart))
     if pdf:
-        from .pdf import convert_to_pdf
-
-        result.pdf.append(convert_to_pdf(target, target.parent))
+        result.add_pdf_copies()
     return result
 
 

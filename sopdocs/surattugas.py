@@ -519,9 +519,7 @@ def render_surat_tugas_file(
     result.docx.append(target)
     result.numbers.append(number)
     if pdf:
-        from .pdf import convert_to_pdf
-
-        result.pdf.append(convert_to_pdf(target))
+        result.add_pdf_copies()
     return result
 
 
