@@ -3,7 +3,7 @@
 For the SOP sheet, the surat tugas and the questionnaire (each skipped with a note while
 its kind or template does not exist), renders N copies of the kind's sample document:
 
-* plain docxtpl (``sopdocs.fastrender.render_plain``: re-reads, re-patches, recompiles),
+* plain docxtpl (``sopdocs.docx.compiled.render_plain``: re-reads, re-patches, recompiles),
 * the compiled template on one core (``CompiledTemplate.render`` in a loop),
 * ``render_many(workers=2)``: wall time of the whole batch, worker start-up included
   (a batch this process alone finishes in under a second is not given to workers).
@@ -29,9 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sopdocs.fastrender import CompiledTemplate, clear_cache, render_many, render_plain  # noqa: E402
-from sopdocs.render import builtin_templates_dir  # noqa: E402
-from sopdocs.templateset import kinds  # noqa: E402
+from sopdocs.docx.compiled import CompiledTemplate, clear_cache, render_many, render_plain  # noqa: E402
+from sopdocs.docx.render import builtin_templates_dir  # noqa: E402
+from sopdocs.docx.templateset import kinds  # noqa: E402
 
 KINDS = ("sop", "surat-tugas", "kuesioner")
 
@@ -53,7 +53,7 @@ def fresh(root: Path, label: str) -> Path:
 def bench_kind(name: str, n: int, plain_n: int, runs: int, workers: int, root: Path) -> None:
     kind = kinds().get(name)
     if kind is None:
-        print(f"{name}: skipped (document kind not registered in sopdocs.templateset.kinds())")
+        print(f"{name}: skipped (document kind not registered in sopdocs.docx.templateset.kinds())")
         return
     template = builtin_templates_dir() / kind.template
     if not template.is_file():

@@ -1,7 +1,7 @@
 """Benchmark of the sopdocs search index (Whoosh) against SQLite FTS5 as a reference.
 
 Generates synthetic Indonesian-like documents (deterministic seed), indexes them with
-:class:`sopdocs.search.WhooshIndex` and with SQLite FTS5 (tokenizer unicode61, no
+:class:`sopdocs.search.index.WhooshIndex` and with SQLite FTS5 (tokenizer unicode61, no
 stemming), and prints indexing speed, size on disk and search latency (median, p95)
 over a mix of queries. Prints figures only; asserts nothing.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sopdocs.search import IndexedDocument, WhooshIndex  # noqa: E402
+from sopdocs.search.index import IndexedDocument, WhooshIndex  # noqa: E402
 
 # Root words of the kind found in local-government paperwork (written for this bench).
 ROOTS = """
@@ -240,7 +240,7 @@ def bench_whoosh(corpus: Corpus, queries: list[BenchQuery], work: Path, procs: i
         return ix.search(q.whoosh, limit=limit, **q.whoosh_kwargs).total  # type: ignore[arg-type]
 
     m, totals = measure(queries, run)
-    report(f"Whoosh: sopdocs.search.WhooshIndex (procs={procs}; {limit} hits with snippets, "
+    report(f"Whoosh: sopdocs.search.index.WhooshIndex (procs={procs}; {limit} hits with snippets, "
            "total, counts per kind and year)", len(corpus.docs), wall_s, cpu_s, size, m, totals)
     plain = sum(len(d.text.encode("utf-8")) for d in corpus.docs)
     packed = sum(len(zlib.compress(d.text.encode("utf-8"), 6)) for d in corpus.docs)

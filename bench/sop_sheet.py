@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sopdocs.profile import load_profile  # noqa: E402
-from sopdocs.sopdef import load_sop  # noqa: E402
-from sopdocs.sopsheet import layout_for, render_sop  # noqa: E402
+from sopdocs.definitions.profile import load_profile  # noqa: E402
+from sopdocs.kinds.sop.sopdef import load_sop  # noqa: E402
+from sopdocs.kinds.sop.sopsheet import layout_for, render_sop  # noqa: E402
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Generate sopdocs/_fontwidths.py: glyph advance widths of the Liberation fonts.
+"""Generate sopdocs/docx/_fontwidths.py: glyph advance widths of the Liberation fonts.
 
 Liberation Serif and Liberation Sans are metric-compatible with Times New Roman and
 Arial (same advance width for every glyph), so their widths predict line breaks in Word
@@ -19,7 +19,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 DEFAULT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-OUT = Path(__file__).resolve().parent.parent / "sopdocs" / "_fontwidths.py"
+OUT = Path(__file__).resolve().parent.parent / "sopdocs" / "docx" / "_fontwidths.py"
 
 FACES = {
     "serif": "LiberationSerif-Regular.ttf",

@@ -128,7 +128,7 @@ def build(out_dir: Path) -> Path:
     section.left_margin, section.right_margin = Mm(MARGINS_MM[0]), Mm(MARGINS_MM[1])
     section.top_margin, section.bottom_margin = Mm(MARGINS_MM[2]), Mm(MARGINS_MM[3])
     props = doc.core_properties
-    # Title and subject are set from the values after rendering (sopdocs.disposisi), so
+    # Title and subject are set from the values after rendering (sopdocs.kinds.disposisi), so
     # a value with "&" is never escaped twice by docxtpl's property rendering.
     props.title = "Lembar Disposisi"
     props.subject = "Lembar Disposisi"

@@ -13,29 +13,29 @@ __version__ = "0.1.0"
 
 _API: dict[str, str] = {
     # definitions and validation
-    "load_sop": "sopdef", "SopDefinition": "sopdef",
-    "load_profile": "profile", "AgencyProfile": "profile",
+    "load_sop": "kinds.sop.sopdef", "SopDefinition": "kinds.sop.sopdef",
+    "load_profile": "definitions.profile", "AgencyProfile": "definitions.profile",
     # rendering
-    "render_docx": "render", "Image": "render", "DocxFragment": "render", "Rendered": "render",
-    "TemplateSet": "templateset", "check_templates": "templateset",
-    "render_sop": "sopsheet", "render_sop_file": "sopsheet",
+    "render_docx": "docx.render", "Image": "docx.render", "DocxFragment": "docx.render", "Rendered": "docx.render",
+    "TemplateSet": "docx.templateset", "check_templates": "docx.templateset",
+    "render_sop": "kinds.sop.sopsheet", "render_sop_file": "kinds.sop.sopsheet",
     # Indonesian dates, numbers, people
-    "parse_tanggal": "dates", "format_tanggal": "dates", "nama_hari": "dates", "DateStyle": "dates",
-    "WorkCalendar": "workdays",
-    "Durasi": "durasi", "parse_durasi": "durasi",
-    "terbilang": "numerals", "romawi": "numerals",
-    "format_nip": "nip", "check_nip": "nip",
+    "parse_tanggal": "indonesian.dates", "format_tanggal": "indonesian.dates", "nama_hari": "indonesian.dates", "DateStyle": "indonesian.dates",
+    "WorkCalendar": "indonesian.workdays",
+    "Durasi": "indonesian.durasi", "parse_durasi": "indonesian.durasi",
+    "terbilang": "indonesian.numerals", "romawi": "indonesian.numerals",
+    "format_nip": "indonesian.nip", "check_nip": "indonesian.nip",
     # numbers, archive, search
-    "Register": "register", "NumberingRule": "register",
-    "Archive": "archive", "NewDocument": "archive",
-    "IndexedDocument": "search", "WhooshIndex": "search",
+    "Register": "numbering.register", "NumberingRule": "numbering.register",
+    "Archive": "archive.archive", "NewDocument": "archive.archive",
+    "IndexedDocument": "search.index", "WhooshIndex": "search.index",
     # the whole SOP for one activity
-    "run_activity": "activity", "load_kegiatan": "activity",
+    "run_activity": "workflow.activity", "load_kegiatan": "workflow.activity",
     # other document kinds
-    "render_surat_tugas_file": "surattugas", "load_surat_tugas": "surattugas",
-    "render_kuesioner_file": "kuesioner", "load_kuesioner": "kuesioner",
-    "render_recap_file": "recap",
-    "render_disposisi_file": "disposisi", "load_disposisi": "disposisi",
+    "render_surat_tugas_file": "kinds.surattugas", "load_surat_tugas": "kinds.surattugas",
+    "render_kuesioner_file": "kinds.kuesioner.kuesioner", "load_kuesioner": "kinds.kuesioner.kuesioner",
+    "render_recap_file": "kinds.kuesioner.recap",
+    "render_disposisi_file": "kinds.disposisi", "load_disposisi": "kinds.disposisi",
     # errors
     "SopdocsError": "errors", "ValidationError": "errors", "RenderError": "errors",
     "DateError": "errors", "ConversionError": "errors", "Problem": "errors",

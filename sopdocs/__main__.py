@@ -1,5 +1,5 @@
 """``python -m sopdocs``."""
 
-from .cli import entry_point
+from sopdocs.cli import entry_point
 
 entry_point()

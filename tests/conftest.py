@@ -16,7 +16,7 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 def soffice_available() -> bool:
-    from sopdocs.pdf import find_soffice
+    from sopdocs.pdf.convert import find_soffice
 
     return find_soffice() is not None
 

@@ -23,19 +23,19 @@ from conftest import EXAMPLES, requires_libreoffice
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
 
-from sopdocs import bag as baglayer
-from sopdocs.archive import (
+from sopdocs.archive import bag as baglayer
+from sopdocs.archive.archive import (
     Archive,
     ArchiveError,
     NewDocument,
     Person,
     check_case_id,
 )
-from sopdocs.daftararsip import COLUMNS
-from sopdocs.docxtext import docx_text, find_people
+from sopdocs.kinds.daftararsip import COLUMNS
+from sopdocs.docx.extract import docx_text, find_people
 from sopdocs.errors import ValidationError
-from sopdocs.pdfpost import stamp
-from sopdocs.profile import Retensi, load_profile
+from sopdocs.pdf.postprocess import stamp
+from sopdocs.definitions.profile import Retensi, load_profile
 
 CASE = "PENDATAAN-2024-01"
 ST_NUMBER = "800.1.11.1/015/Disnakertrans/2024"
@@ -352,7 +352,7 @@ def test_interrupted_writes_are_reported_then_finished_or_removed(archive: Archi
     # 3. An update that stopped after COMMIT, with some files moved: finished on verify.
     new_item = baglayer.PayloadFile("002_Foto_2.png", data=b"foto dua")
     from dataclasses import replace as dc_replace
-    from sopdocs.archive import ArchivedFile, Item
+    from sopdocs.archive.archive import ArchivedFile, Item
 
     item = Item(item=2, number="", date=dt.date(2024, 1, 10), kind="foto", title="Foto 2", level="asli",
                 media="foto", classification=case.classification,
@@ -472,7 +472,7 @@ def test_merge_puts_a_bookmark_per_document(archive: Archive, tmp_path: Path) ->
 
 @requires_libreoffice()
 def test_add_many_makes_pdf_copies_in_one_run(archive: Archive, tmp_path: Path, capsys: Any) -> None:
-    from sopdocs.pdfpost import read_metadata, read_text
+    from sopdocs.pdf.postprocess import read_metadata, read_text
 
     documents = []
     for n in range(1, 11):
@@ -593,7 +593,7 @@ def test_docx_text_reads_body_tables_headers_footers_and_text_boxes_once(tmp_pat
 
 
 def test_find_people_in_a_rendered_surat_tugas(tmp_path: Path) -> None:
-    from sopdocs.surattugas import render_surat_tugas_file
+    from sopdocs.kinds.surattugas import render_surat_tugas_file
 
     rendered = render_surat_tugas_file(EXAMPLES / "surat-tugas.yaml", tmp_path / "out", archive=tmp_path / "arsip")
     found = find_people(docx_text(rendered.docx[0]))

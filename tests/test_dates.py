@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from dateutil import parser as dparser
 
-from sopdocs.dates import (
+from sopdocs.indonesian.dates import (
     BULAN,
     HARI,
     DateStyle,

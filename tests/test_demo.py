@@ -107,7 +107,7 @@ def _docx_files_are_whole(root: Path) -> None:
 
 @pytest.mark.slow
 def test_killing_run_at_random_moments_leaves_a_consistent_archive(tmp_path: Path) -> None:
-    from sopdocs.archive import Archive
+    from sopdocs.archive.archive import Archive
 
     root = tmp_path / "arsip"
     rng = random.Random(20241123)

@@ -17,7 +17,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from conftest import EXAMPLES, ROOT, requires_libreoffice
-from sopdocs.disposisi import (
+from sopdocs.kinds.disposisi import (
     DEFAULT_DEADLINE_DAYS,
     INSTRUKSI,
     KEPUTUSAN,
@@ -32,9 +32,9 @@ from sopdocs.disposisi import (
     response_deadline,
 )
 from sopdocs.errors import ValidationError
-from sopdocs.render import builtin_templates_dir
-from sopdocs.templateset import check_templates
-from sopdocs.workdays import WorkCalendar
+from sopdocs.locations import builtin_templates_dir
+from sopdocs.docx.templateset import check_templates
+from sopdocs.indonesian.workdays import WorkCalendar
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CHOSEN, BOX = "\u25a0", "\u25a1"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sopdocs.durasi import Durasi, DurasiError, parse_durasi
+from sopdocs.indonesian.durasi import Durasi, DurasiError, parse_durasi
 from sopdocs.errors import SopdocsError
 
 SEED_WAKTU = ["1 jam", "4 jam", "7 jam", "30 menit", "1 jam", "1 jam", "10 menit", "3 menit"]

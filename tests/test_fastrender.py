@@ -26,11 +26,11 @@ from docxtpl import DocxTemplate, Listing, RichText
 from lxml import etree
 
 from conftest import requires_libreoffice
-from sopdocs import fastrender
+from sopdocs.docx import compiled as fastrender
 from sopdocs.errors import RenderError
-from sopdocs.fastrender import CompiledTemplate, Paper, ProgressBar, render_many, render_plain
-from sopdocs.render import DocxFragment, Image, builtin_templates_dir, paper_setter, render_docx, template_variables
-from sopdocs.templateset import kinds
+from sopdocs.docx.compiled import CompiledTemplate, Paper, ProgressBar, render_many, render_plain
+from sopdocs.docx.render import DocxFragment, Image, builtin_templates_dir, paper_setter, render_docx, template_variables
+from sopdocs.docx.templateset import kinds
 
 # --------------------------------------------------------------------------- comparing packages
 
@@ -331,7 +331,7 @@ def test_edge_cases_render_as_plain_docxtpl(tmp_path: Path) -> None:
 @requires_libreoffice()
 def test_template_written_by_libreoffice_renders_as_plain_docxtpl(tmp_path: Path) -> None:
     """A template python-docx did not write: other part bytes, other run splitting."""
-    from sopdocs.pdf import find_soffice
+    from sopdocs.pdf.convert import find_soffice
 
     (tmp_path / "src").mkdir()
     source = edge_template(tmp_path / "src" / "edge.docx", merge=False)

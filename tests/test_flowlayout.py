@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from sopdocs.errors import ValidationError
-from sopdocs.flowlayout import (
+from sopdocs.kinds.sop.flowlayout import (
     PAPER_SIZES,
     Arrow,
     SheetLayout,

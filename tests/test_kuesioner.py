@@ -11,10 +11,10 @@ from docx import Document
 
 from conftest import requires_libreoffice
 from sopdocs.errors import RenderError, ValidationError
-from sopdocs.formxml import BOX
-from sopdocs.kuesioner import KuesionerDefinition, kuesioner_from_text, load_kuesioner, render_kuesioner_file
-from sopdocs.numbering import register_for
-from sopdocs.questionkinds import kinds, parse_angka
+from sopdocs.docx.formxml import BOX
+from sopdocs.kinds.kuesioner.kuesioner import KuesionerDefinition, kuesioner_from_text, load_kuesioner, render_kuesioner_file
+from sopdocs.numbering.rules import register_for
+from sopdocs.kinds.kuesioner.questionkinds import kinds, parse_angka
 
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from sopdocs.errors import SopdocsError
-from sopdocs.nip import NipCheck, NipError, check_nip, format_nip, normalise_nip
+from sopdocs.indonesian.nip import NipCheck, NipError, check_nip, format_nip, normalise_nip
 
 TODAY = date(2024, 1, 2)
 SEED = "197203191980031001"  # the seed SOP's Kepala Dinas

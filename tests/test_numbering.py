@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES
 
 from sopdocs.errors import SopdocsError, ValidationError
-from sopdocs.numbering import (
+from sopdocs.numbering.rules import (
     archive_dir,
     document_reference,
     register_for,
@@ -19,7 +19,7 @@ from sopdocs.numbering import (
     rule_for,
     take_number,
 )
-from sopdocs.profile import AgencyProfile, load_profile
+from sopdocs.definitions.profile import AgencyProfile, load_profile
 
 PROFILE_HEAD = """\
 pemerintah: PEMERINTAH KABUPATEN SUKAMAJU

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from sopdocs.errors import SopdocsError
-from sopdocs.numerals import NumeralError, angka_terbilang, romawi, terbilang
+from sopdocs.indonesian.numerals import NumeralError, angka_terbilang, romawi, terbilang
 
 # An independent reference spelling, written from the Indonesian rules, to check against.
 _ONES = ["", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]

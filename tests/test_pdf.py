@@ -18,7 +18,7 @@ from docx.shared import Pt
 from pypdf import PdfReader
 
 from sopdocs.errors import ConversionError
-from sopdocs.pdf import convert_many, convert_to_pdf, find_soffice
+from sopdocs.pdf.convert import convert_many, convert_to_pdf, find_soffice
 
 
 

@@ -14,8 +14,8 @@ from conftest import requires_libreoffice
 from pypdf import PdfReader, PdfWriter
 
 from sopdocs.errors import SopdocsError, ValidationError
-from sopdocs.pdf import convert_to_pdf, find_soffice
-from sopdocs.pdfpost import PdfError, merge, read_metadata, read_text, set_metadata, stamp
+from sopdocs.pdf.convert import convert_to_pdf, find_soffice
+from sopdocs.pdf.postprocess import PdfError, merge, read_metadata, read_text, set_metadata, stamp
 
 
 A4 = (595.28, 841.89)

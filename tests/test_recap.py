@@ -15,10 +15,10 @@ from docx import Document
 
 from conftest import requires_libreoffice
 from sopdocs.errors import SopdocsError, ValidationError
-from sopdocs.kuesioner import issue_codes, load_kuesioner
-from sopdocs.numbering import register_for
-from sopdocs.questionkinds import Grafik
-from sopdocs.recap import read_responses, recap, render_recap_file, tally
+from sopdocs.kinds.kuesioner.kuesioner import issue_codes, load_kuesioner
+from sopdocs.numbering.rules import register_for
+from sopdocs.kinds.kuesioner.questionkinds import Grafik
+from sopdocs.kinds.kuesioner.recap import read_responses, recap, render_recap_file, tally
 
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 KEGIATAN = "Pendataan Ketenagakerjaan Perusahaan Tahun 2024"
@@ -157,7 +157,7 @@ def test_letter_contains_the_numbers_and_the_charts(example_copy: Path, archive:
 
 
 def test_chart_is_deterministic(tmp_path: Path) -> None:
-    from sopdocs.charts import bar_chart
+    from sopdocs.kinds.kuesioner.charts import bar_chart
 
     grafik = Grafik(["Sangat baik sekali dengan label yang panjang", "Baik", "Kurang"], [5, 3, 0], 8, "judul")
     a = bar_chart(grafik, tmp_path / "a.png").read_bytes()
@@ -277,8 +277,8 @@ def test_broken_template_takes_no_number(example_copy: Path, archive: Path, tmp_
 
 
 def test_given_number_is_recorded_or_refused(example_copy: Path, archive: Path, tmp_path: Path) -> None:
-    from sopdocs.numbering import reserve_number
-    from sopdocs.profile import load_profile
+    from sopdocs.numbering.rules import reserve_number
+    from sopdocs.definitions.profile import load_profile
 
     agency, _ = load_profile(example_copy / "profil.yaml")
     booked = reserve_number(agency, "nota-dinas", date=dt.date(2024, 2, 5), subject="rekap", archive=archive)

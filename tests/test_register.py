@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sopdocs.errors import DateError, SopdocsError, ValidationError
-from sopdocs.register import (
+from sopdocs.numbering.register import (
     AGENDA_COLUMNS,
     RESERVED,
     SCHEMA_VERSION,

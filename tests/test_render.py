@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from sopdocs.dates import DateStyle
+from sopdocs.indonesian.dates import DateStyle
 from sopdocs.errors import RenderError
-from sopdocs.render import clean_text, render_docx, template_variables
+from sopdocs.docx.render import clean_text, render_docx, template_variables
 
 
 def make_template(path: Path, *paragraphs: str) -> Path:

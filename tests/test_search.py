@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from whoosh import fields, index
 
-from sopdocs.analysis import (
+from sopdocs.search.analysis import (
     analyze,
     indonesian_analyzer,
     normalize_nip,
@@ -22,7 +22,7 @@ from sopdocs.analysis import (
     words_analyzer,
 )
 from sopdocs.errors import DateError, SopdocsError, ValidationError
-from sopdocs.search import (
+from sopdocs.search.index import (
     IndexedDocument,
     IndexLockedError,
     IndexNeedsRebuildError,

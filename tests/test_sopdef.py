@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sopdocs.errors import ValidationError
-from sopdocs.schemas import json_schema
-from sopdocs.sopdef import load_sop, sop_from_text
+from sopdocs.kinds.schemas import json_schema
+from sopdocs.kinds.sop.sopdef import load_sop, sop_from_text
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

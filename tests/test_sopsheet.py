@@ -14,9 +14,9 @@ from lxml import etree
 
 from conftest import EXAMPLES, requires_libreoffice
 from sopdocs.errors import RenderError, ValidationError
-from sopdocs.profile import load_profile
-from sopdocs.sopdef import load_sop, sop_from_text
-from sopdocs.sopsheet import ACTOR_MARK, render_sop, render_sop_file
+from sopdocs.definitions.profile import load_profile
+from sopdocs.kinds.sop.sopdef import load_sop, sop_from_text
+from sopdocs.kinds.sop.sopsheet import ACTOR_MARK, render_sop, render_sop_file
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -448,8 +448,8 @@ LONG_SOP = Path(__file__).resolve().parent / "data" / "sop-lkjip-25.yaml"
 
 @pytest.fixture(scope="module")
 def long_sop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    from sopdocs.flowlayout import validate_layout
-    from sopdocs.sopsheet import layout_for
+    from sopdocs.kinds.sop.flowlayout import validate_layout
+    from sopdocs.kinds.sop.sopsheet import layout_for
 
     sop, _ = load_sop(LONG_SOP)
     profile, _ = load_profile(EXAMPLES / "profil.yaml")
@@ -488,7 +488,7 @@ def test_long_sop_spans_pages_with_paired_connectors(long_sop) -> None:
 def test_long_sop_pdf_has_predicted_page_count(long_sop, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from sopdocs.pdf import convert_to_pdf
+    from sopdocs.pdf.convert import convert_to_pdf
 
     out, layout = long_sop
     pdf = convert_to_pdf(out, tmp_path)

@@ -17,12 +17,12 @@ import yaml
 from conftest import EXAMPLES, ROOT, requires_libreoffice
 from docx import Document
 
-from sopdocs.dates import DateStyle
+from sopdocs.indonesian.dates import DateStyle
 from sopdocs.errors import RenderError, SopdocsError, ValidationError
-from sopdocs.numbering import register_for
-from sopdocs.profile import load_profile
-from sopdocs.render import template_variables
-from sopdocs.surattugas import (
+from sopdocs.numbering.rules import register_for
+from sopdocs.definitions.profile import load_profile
+from sopdocs.docx.render import template_variables
+from sopdocs.kinds.surattugas import (
     KIND,
     MAX_INLINE,
     TEMPLATE,
@@ -33,7 +33,7 @@ from sopdocs.surattugas import (
     surat_tugas_context,
     surat_tugas_from_text,
 )
-from sopdocs.templateset import TemplateSet
+from sopdocs.docx.templateset import TemplateSet
 
 EXAMPLE_PEOPLE = [
     ("RAHMAT HIDAYAT, S.E.", "19850312 201001 1 004"),
@@ -218,7 +218,7 @@ def test_hostile_number_cannot_escape_the_output_folder(example_copy: Path, tmp_
 
 
 def test_reserved_number_is_attached_after_rendering(example_copy: Path, tmp_path: Path) -> None:
-    from sopdocs.numbering import reserve_number
+    from sopdocs.numbering.rules import reserve_number
 
     profile, _ = load_profile(example_copy / "profil.yaml")
     archive = tmp_path / "arsip"
@@ -232,7 +232,7 @@ def test_reserved_number_is_attached_after_rendering(example_copy: Path, tmp_pat
 
 
 def test_void_number_is_refused(example_copy: Path, tmp_path: Path) -> None:
-    from sopdocs.numbering import take_number
+    from sopdocs.numbering.rules import take_number
 
     profile, _ = load_profile(example_copy / "profil.yaml")
     archive = tmp_path / "arsip"
@@ -501,7 +501,7 @@ def cli_render(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     from sopdocs.cli import main
     from sopdocs.cli.render import RENDERERS
 
-    monkeypatch.setitem(RENDERERS, KIND, "sopdocs.surattugas:render_surat_tugas_file")
+    monkeypatch.setitem(RENDERERS, KIND, "sopdocs.kinds.surattugas:render_surat_tugas_file")
     return main(["render", KIND, *argv])
 
 
@@ -547,7 +547,7 @@ def test_subprocess_bad_definition(tmp_path: Path) -> None:
     bad.write_text("tanggal: kemarin\nkepada: 5\n", encoding="utf-8")
     code = (
         "from sopdocs.cli.render import RENDERERS; "
-        f"RENDERERS.setdefault({KIND!r}, 'sopdocs.surattugas:render_surat_tugas_file'); "
+        f"RENDERERS.setdefault({KIND!r}, 'sopdocs.kinds.surattugas:render_surat_tugas_file'); "
         "from sopdocs.cli import entry_point; entry_point()"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SOPDOCS_ARCHIVE": str(tmp_path / "arsip")}
@@ -563,7 +563,7 @@ def test_subprocess_bad_definition(tmp_path: Path) -> None:
 
 
 def test_document_kind_and_template_agree(tmp_path: Path) -> None:
-    from sopdocs.templateset import _KINDS, check_templates
+    from sopdocs.docx.templateset import _KINDS, check_templates
 
     kind = _KINDS[KIND]
     assert kind.template == TEMPLATE

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sopdocs import textmetrics
-from sopdocs.textmetrics import fit_width, line_count, text_width, wrap
+from sopdocs.docx import textmetrics
+from sopdocs.docx.textmetrics import fit_width, line_count, text_width, wrap
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
@@ -142,5 +142,5 @@ def test_generated_widths_match_the_installed_fonts() -> None:
     assert spec and spec.loader
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    committed = (ROOT / "sopdocs" / "_fontwidths.py").read_text(encoding="utf-8")
+    committed = (ROOT / "sopdocs" / "docx" / "_fontwidths.py").read_text(encoding="utf-8")
     assert gen.render(FONT_DIR) == committed

@@ -6,7 +6,7 @@ import holidays
 import pytest
 
 from sopdocs.errors import DateError
-from sopdocs.workdays import WorkCalendar
+from sopdocs.indonesian.workdays import WorkCalendar
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..errors import Problem, SopdocsError
+from sopdocs.errors import Problem, SopdocsError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,8 +33,8 @@ def _templates_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
-    from . import archive, number, recap, render, run, schema, search, templates
+    from sopdocs import __version__
+    from sopdocs.cli import archive, number, recap, render, run, schema, search, templates
 
     parser = argparse.ArgumentParser(
         prog="sopdocs",

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import warn
+from sopdocs.cli import warn
 
 
 def archive_arg(parser: argparse.ArgumentParser) -> None:
@@ -31,14 +31,14 @@ def _profile_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_archive(args: argparse.Namespace, *, with_profile: bool = False) -> Any:
-    from ..archive import Archive
+    from sopdocs.archive.archive import Archive
 
     profile = None
     if with_profile:
         source = getattr(args, "profile", None) or (Path(os.environ["SOPDOCS_PROFILE"])
                                                     if os.environ.get("SOPDOCS_PROFILE") else None)
         if source is not None:
-            from ..profile import load_profile
+            from sopdocs.definitions.profile import load_profile
 
             profile, problems = load_profile(source)
             warn(problems)
@@ -128,13 +128,13 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def _parse_date(text: str, field: str) -> Any:
-    from ..dates import parse_tanggal
+    from sopdocs.indonesian.dates import parse_tanggal
 
     return parse_tanggal(text, field=field)
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from ..archive import ArchiveError
+    from sopdocs.archive.archive import ArchiveError
 
     archive = open_archive(args, with_profile=True)
     date = _parse_date(args.date, "--date")
@@ -206,7 +206,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ..errors import SopdocsError
+    from sopdocs.errors import SopdocsError
 
     if args.csv is None and args.docx is None:
         raise SopdocsError("sebutkan --csv BERKAS dan/atau --docx BERKAS")

@@ -18,8 +18,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import SopdocsError
-from . import warn
+from sopdocs.errors import SopdocsError
+from sopdocs.cli import warn
 
 #: Columns of the text table (``list`` without --json/--csv) and their maximum widths.
 _TABLE_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -96,7 +96,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def _profile(args: argparse.Namespace) -> tuple[Any, Path]:
-    from ..profile import load_profile
+    from sopdocs.definitions.profile import load_profile
 
     path = args.profile
     if path is None:
@@ -113,7 +113,7 @@ def _profile(args: argparse.Namespace) -> tuple[Any, Path]:
 
 
 def _date(text: str | None) -> dt.date:
-    from ..dates import parse_tanggal
+    from sopdocs.indonesian.dates import parse_tanggal
 
     if text is None or not text.strip():
         return dt.date.today()
@@ -123,7 +123,7 @@ def _date(text: str | None) -> dt.date:
 def _write(text: str, output: Path | None, *, bom: bool = False) -> None:
     """UTF-8 to ``output`` (atomically) or to stdout, whatever the console's code page."""
     if output is not None:
-        from ..fsutil import atomic_write_bytes
+        from sopdocs.fsutil import atomic_write_bytes
 
         atomic_write_bytes(output, (("\ufeff" if bom else "") + text).encode("utf-8"))
         print(output, file=sys.stderr)
@@ -182,7 +182,7 @@ def agenda_table(rows: Sequence[dict[str, str]]) -> str:
 
 
 def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
-    from ..register import AGENDA_COLUMNS
+    from sopdocs.numbering.register import AGENDA_COLUMNS
 
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(AGENDA_COLUMNS), extrasaction="ignore")
@@ -195,7 +195,7 @@ def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
 
 
 def run_take(args: argparse.Namespace) -> int:
-    from ..numbering import archive_dir, document_reference, take_number
+    from sopdocs.numbering.rules import archive_dir, document_reference, take_number
 
     profile, path = _profile(args)
     document: str | None = None
@@ -214,7 +214,7 @@ def run_take(args: argparse.Namespace) -> int:
 
 
 def run_reserve(args: argparse.Namespace) -> int:
-    from ..numbering import reserve_number
+    from sopdocs.numbering.rules import reserve_number
 
     profile, path = _profile(args)
     issued = reserve_number(
@@ -227,7 +227,7 @@ def run_reserve(args: argparse.Namespace) -> int:
 
 
 def _existing_register(archive: Path | None) -> Path:
-    from ..numbering import archive_dir, register_path
+    from sopdocs.numbering.rules import archive_dir, register_path
 
     folder = archive_dir(archive)
     path = register_path(folder)
@@ -237,7 +237,7 @@ def _existing_register(archive: Path | None) -> Path:
 
 
 def run_void(args: argparse.Namespace) -> int:
-    from ..numbering import register_for
+    from sopdocs.numbering.rules import register_for
 
     folder = _existing_register(args.archive)
     with register_for(folder) as register:
@@ -247,7 +247,7 @@ def run_void(args: argparse.Namespace) -> int:
 
 
 def run_attach(args: argparse.Namespace) -> int:
-    from ..numbering import document_reference, register_for
+    from sopdocs.numbering.rules import document_reference, register_for
 
     folder = _existing_register(args.archive)
     doc = Path(args.document)
@@ -263,7 +263,7 @@ def run_attach(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..numbering import archive_dir, register_for, register_path
+    from sopdocs.numbering.rules import archive_dir, register_for, register_path
 
     folder = archive_dir(args.archive)
     if register_path(folder).is_file():

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import warn
+from sopdocs.cli import warn
 
 
 def _date(text: str) -> Any:
-    from ..dates import parse_tanggal
-    from ..errors import DateError
+    from sopdocs.indonesian.dates import parse_tanggal
+    from sopdocs.errors import DateError
 
     try:
         return parse_tanggal(text, field="--tanggal")
@@ -47,7 +47,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..recap import render_recap_file
+    from sopdocs.kinds.kuesioner.recap import render_recap_file
 
     result = render_recap_file(
         args.responses,

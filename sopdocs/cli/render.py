@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import warn
+from sopdocs.cli import warn
 
 # kind -> "module:function"; each function takes (definition, out, **options) -> Rendered
 RENDERERS: dict[str, str] = {
-    "sop": "sopdocs.sopsheet:render_sop_file",
-    "disposisi": "sopdocs.disposisi:render_disposisi_file",
-    "kuesioner": "sopdocs.kuesioner:render_kuesioner_file",
-    "surat-tugas": "sopdocs.surattugas:render_surat_tugas_file",
+    "sop": "sopdocs.kinds.sop.sopsheet:render_sop_file",
+    "disposisi": "sopdocs.kinds.disposisi:render_disposisi_file",
+    "kuesioner": "sopdocs.kinds.kuesioner.kuesioner:render_kuesioner_file",
+    "surat-tugas": "sopdocs.kinds.surattugas:render_surat_tugas_file",
 }
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import warn
+from sopdocs.cli import warn
 
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -42,7 +42,7 @@ def _progress() -> Callable[[str], None]:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from ..activity import print_summary, run_activity
+    from sopdocs.workflow.activity import print_summary, run_activity
 
     result = run_activity(args.file, archive=args.archive, pdf=args.pdf, case_id=args.case, progress=_progress())
     warn(result.warnings)
@@ -51,10 +51,10 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from ..activity import load_kegiatan, print_summary, run_activity
-    from ..archive import Archive
-    from ..numbering import archive_dir
-    from ..render import builtin_examples_dir
+    from sopdocs.workflow.activity import load_kegiatan, print_summary, run_activity
+    from sopdocs.archive.archive import Archive
+    from sopdocs.locations import archive_dir
+    from sopdocs.locations import builtin_examples_dir
 
     examples = builtin_examples_dir()
     definition = examples / "pendataan-2024.yaml"
@@ -75,7 +75,7 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def _sample_searches(root: Path, result: Any) -> None:
-    from ..archive import Archive
+    from sopdocs.archive.archive import Archive
 
     surat = next(d for d in result.documents if d.kind == "surat-tugas")
     queries = [

@@ -13,7 +13,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..schemas import json_schema
+    from sopdocs.kinds.schemas import json_schema
 
     print(json_schema(args.kind))
     return 0

@@ -12,7 +12,7 @@ import shutil
 import textwrap
 from typing import Any, Callable
 
-from .archive import archive_arg
+from sopdocs.cli.archive import archive_arg
 
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -44,10 +44,10 @@ def _hit_dict(hit: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..dates import parse_tanggal
-    from ..errors import SopdocsError
-    from . import warn
-    from .archive import open_archive
+    from sopdocs.indonesian.dates import parse_tanggal
+    from sopdocs.errors import SopdocsError
+    from sopdocs.cli import warn
+    from sopdocs.cli.archive import open_archive
 
     if args.limit < 1:
         raise SopdocsError(f"--limit harus 1 atau lebih, bukan {args.limit}")

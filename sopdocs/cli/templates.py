@@ -19,7 +19,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ..templateset import check_templates
+    from sopdocs.docx.templateset import check_templates
 
     reports = check_templates(args.folder)
     if not reports:
@@ -40,7 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..templateset import kinds
+    from sopdocs.docx.templateset import kinds
 
     for kind in kinds().values():
         print(f"{kind.name}: {kind.template}  ({', '.join(sorted(kind.provides))})")

@@ -1,0 +1,1 @@
+"""Case files (BagIt bags), fixity, retention, and the archive that ties them to the index."""

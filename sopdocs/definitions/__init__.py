@@ -1,0 +1,1 @@
+"""Definition files: YAML with line numbers, validation, field types, the agency profile."""

@@ -1,0 +1,267 @@
+"""The agency profile: who the documents come from (kop surat, head, paper, style).
+
+One YAML file per agency, keys in Indonesian after the labels people know
+(``instansi``, ``alamat``, ``kepala``...). Paths in it (the logo) are relative to the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sopdocs.indonesian.dates import DateStyle
+from sopdocs.errors import Problem
+from sopdocs.definitions.fieldtypes import DaftarTeks, Nip, Tanggal, Teks
+from sopdocs.indonesian.nip import check_nip
+from sopdocs.definitions.validation import validate
+from sopdocs.indonesian.workdays import WorkCalendar
+from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
+
+#: Paper sizes in millimetres (width, height), portrait.
+PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "F4": (215.0, 330.0)}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pejabat(_Model):
+    """An official who signs: job title, name, NIP, rank."""
+
+    jabatan: Teks
+    nama: Teks
+    nip: Nip | None = None
+    pangkat: Teks = ""
+    golongan: Teks = ""
+
+    @property
+    def pangkat_golongan(self) -> str:
+        if self.pangkat and self.golongan:
+            return f"{self.pangkat} ({self.golongan})"
+        return self.pangkat or self.golongan
+
+
+class GayaTanggal(_Model):
+    nol_di_depan: bool = Field(False, description='"02 Januari 2024" (true) atau "2 Januari 2024" (false)')
+    dengan_hari: bool = False
+
+    def style(self) -> DateStyle:
+        return DateStyle(nol_di_depan=self.nol_di_depan, dengan_hari=self.dengan_hari)
+
+
+class HariLibur(_Model):
+    """Working-day calendar settings on top of the national public holidays."""
+
+    cuti_bersama: bool = Field(True, description="cuti bersama dihitung sebagai hari libur")
+    tambahan: dict[str, Teks] = Field(default_factory=dict, description="tanggal: nama libur daerah/kantor")
+    hari_kerja_tambahan: list[Tanggal] = Field(default_factory=list, description="tanggal yang tetap hari kerja")
+
+    @field_validator("tambahan", mode="before")
+    @classmethod
+    def _keys_to_text(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {str(key): name for key, name in value.items()}
+        return value
+
+
+class AturanNomor(_Model):
+    """How one document kind is numbered; unset fields fall back to ``penomoran``."""
+
+    kode: Teks = Field(description="kode klasifikasi, mis. 800.1.11.1")
+    pola: Teks | None = None
+    lebar: int | None = Field(None, ge=1, le=8)
+    reset: Literal["tahunan", "bulanan"] | None = None
+    lingkup: Literal["per_klasifikasi", "bersama"] | None = None
+    sisipan: Literal["titik", "titik2", "huruf"] | None = None
+    keamanan: Literal["B", "T", "R", "SR"] | None = None
+
+
+def _default_kinds() -> dict[str, AturanNomor]:
+    return {
+        "sop": AturanNomor(kode="000.8.3.3"),
+        "surat-tugas": AturanNomor(kode="800.1.11.1"),
+        "nota-dinas": AturanNomor(kode="000.1.2"),
+        "disposisi": AturanNomor(kode="000.1.2"),
+    }
+
+
+class Penomoran(_Model):
+    pola: Teks = Field("{kode}/{nomor}/{unit}/{tahun}", description="token: {kode} {nomor} {unit} {bulan} {bulan_romawi} {tahun} {keamanan}")
+    lebar: int = Field(3, ge=1, le=8, description="lebar nomor urut, diisi nol di depan")
+    reset: Literal["tahunan", "bulanan"] = "tahunan"
+    lingkup: Literal["per_klasifikasi", "bersama"] = "per_klasifikasi"
+    sisipan: Literal["titik", "titik2", "huruf"] = "titik"
+    jenis: dict[str, AturanNomor] = Field(default_factory=_default_kinds)
+
+
+class Retensi(_Model):
+    aktif: int = Field(ge=0, description="tahun di arsip aktif")
+    inaktif: int = Field(ge=0, description="tahun di arsip inaktif")
+    nasib_akhir: Literal["musnah", "dinilai kembali", "permanen"]
+
+
+class AgencyProfile(_Model):
+    """The agency whose documents these are (validated from YAML)."""
+
+    pemerintah: DaftarTeks = Field(description="baris tingkat pemerintahan di kop, mis. PEMERINTAH PROVINSI ...")
+    instansi: DaftarTeks = Field(description="nama instansi di kop, satu baris atau lebih")
+    alamat: Teks
+    telepon: Teks = ""
+    faksimile: Teks = ""
+    email: Teks = ""
+    laman: Teks = ""
+    kode_pos: Teks = ""
+    logo: Teks = Field("", description="berkas gambar logo, relatif terhadap berkas profil")
+    kode_unit: Teks = Field(description="kode unit pengolah untuk nomor naskah")
+    kota: Teks = Field(description="tempat pada baris tanggal, mis. Kota, 02 Januari 2024")
+    kertas: Literal["A4", "F4"] = "A4"
+    gaya_tanggal: GayaTanggal = GayaTanggal()
+    kepala: Pejabat
+    hari_libur: HariLibur = HariLibur()
+    penomoran: Penomoran = Penomoran()
+    retensi: dict[str, Retensi] = Field(default_factory=dict, description="jadwal retensi per kode klasifikasi")
+    tenggat_disposisi: dict[Literal["sangat_segera", "segera", "biasa", "rahasia"], int] = Field(
+        default_factory=dict, description="hari kerja untuk menanggapi disposisi, per sifat"
+    )
+    catatan: Teks = Field("", description="catatan bebas (tidak dicetak)")
+
+    # Where the profile was read from; paths inside it are relative to this folder.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @property
+    def logo_path(self) -> Path | None:
+        if not self.logo:
+            return None
+        return (self.base_dir / self.logo).resolve()
+
+    @property
+    def date_style(self) -> DateStyle:
+        return self.gaya_tanggal.style()
+
+    def calendar(self) -> WorkCalendar:
+        libur = self.hari_libur
+        extra = {}
+        for key, name in libur.tambahan.items():
+            from sopdocs.indonesian.dates import parse_tanggal
+
+            extra[parse_tanggal(key, field="hari_libur.tambahan")] = name
+        return WorkCalendar(
+            cuti_bersama=libur.cuti_bersama,
+            extra_holidays=extra,
+            extra_working_days=set(libur.hari_kerja_tambahan),
+        )
+
+    def format_date(self, value: dt.date) -> str:
+        return self.date_style.format(value)
+
+
+def _check(profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    if profile.kepala.nip:
+        for warning in check_nip(profile.kepala.nip).warnings:
+            problems.append(doc.problem(("kepala", "nip"), warning, "warning"))
+    logo = profile.logo_path
+    if logo is not None and not logo.is_file():
+        problems.append(doc.problem(("logo",), f"berkas logo tidak ditemukan: {logo}"))
+    if logo is not None and logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif", ".bmp"):
+        problems.append(doc.problem(("logo",), "logo harus berupa gambar PNG, JPG, GIF atau BMP"))
+    for key in profile.hari_libur.tambahan:
+        from sopdocs.indonesian.dates import parse_tanggal
+        from sopdocs.errors import SopdocsError
+
+        try:
+            parse_tanggal(key)
+        except SopdocsError as exc:
+            problems.append(doc.problem(("hari_libur", "tambahan", key), str(exc)))
+    return problems
+
+
+def load_profile(path: Path) -> tuple[AgencyProfile, list[Problem]]:
+    """Load and validate an agency profile; returns it with its warnings."""
+    return profile_from_document(load_yaml(Path(path)), Path(path).resolve().parent)
+
+
+def profile_from_document(doc: YamlDocument, base_dir: Path) -> tuple[AgencyProfile, list[Problem]]:
+    data = dict(doc.data) if isinstance(doc.data, dict) else doc.data
+    if isinstance(data, dict):
+        data["base_dir"] = base_dir
+    doc = YamlDocument(data=data, file=doc.file, lines=doc.lines)
+    return validate(AgencyProfile, doc, _check)
+
+
+def profile_from_text(text: str, file: str, base_dir: Path) -> tuple[AgencyProfile, list[Problem]]:
+    return profile_from_document(parse_yaml(text, file), base_dir)
+
+
+def pejabat_context(person: Pejabat) -> dict[str, str]:
+    return {
+        "jabatan": person.jabatan,
+        "nama": person.nama,
+        "nip": person.nip or "",
+        "pangkat": person.pangkat,
+        "golongan": person.golongan,
+        "pangkat_golongan": person.pangkat_golongan,
+    }
+
+
+def profile_context(profile: AgencyProfile) -> dict[str, object]:
+    """What every template may use of the agency: ``profil.*`` (kop lines, contacts, head)."""
+    contacts = []
+    if profile.telepon:
+        contacts.append(f"Telepon {profile.telepon}")
+    if profile.faksimile:
+        contacts.append(f"Faksimile {profile.faksimile}")
+    address = profile.alamat + (f" Kode Pos {profile.kode_pos}" if profile.kode_pos else "")
+    online = []
+    if profile.laman:
+        online.append(f"Laman {profile.laman}")
+    if profile.email:
+        online.append(f"Pos-el {profile.email}")
+    return {
+        "pemerintah": list(profile.pemerintah),
+        "instansi": list(profile.instansi),
+        "alamat": profile.alamat,
+        "alamat_lengkap": ", ".join([address, *contacts]),
+        "kontak": ", ".join(online),
+        "telepon": profile.telepon,
+        "email": profile.email,
+        "laman": profile.laman,
+        "kode_pos": profile.kode_pos,
+        "kota": profile.kota,
+        "kode_unit": profile.kode_unit,
+        "kertas": profile.kertas,
+        "kepala": pejabat_context(profile.kepala),
+    }
+
+
+def resolve_profile(
+    explicit: Path | None,
+    named_in_definition: str,
+    definition_file: Path,
+) -> tuple[AgencyProfile, list[Problem]]:
+    """The profile for a definition: ``--profil`` first, then its ``profil:`` key, then
+    ``SOPDOCS_PROFILE``."""
+    import os
+
+    from sopdocs.errors import ValidationError
+
+    if explicit is not None:
+        return load_profile(explicit)
+    if named_in_definition:
+        return load_profile(Path(definition_file).resolve().parent / named_in_definition)
+    env = os.environ.get("SOPDOCS_PROFILE")
+    if env:
+        return load_profile(Path(env))
+    raise ValidationError(
+        [
+            Problem(
+                "profil instansi tidak disebut: tulis `profil: berkas.yaml` di definisi, "
+                "beri --profil BERKAS, atau set SOPDOCS_PROFILE",
+                file=str(definition_file),
+                field="profil",
+            )
+        ]
+    )

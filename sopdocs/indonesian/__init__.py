@@ -1,0 +1,1 @@
+"""Indonesian language facts: dates, working days, durations, NIP and numerals."""

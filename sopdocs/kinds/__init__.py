@@ -1,0 +1,1 @@
+"""Document kinds, one module each, registered in :mod:`sopdocs.kinds.registry`."""

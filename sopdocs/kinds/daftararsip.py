@@ -1,0 +1,221 @@
+"""The daftar arsip: the list of case files and their items, as CSV and as a Word table.
+
+Columns follow what an archivist expects of a daftar arsip aktif (nomor berkas, kode
+klasifikasi, uraian informasi berkas, kurun waktu, jumlah, nomor item, uraian item,
+tanggal, tingkat perkembangan, keterangan/media) plus the columns of a daftar arsip
+inaktif (pencipta arsip, unit pengolah, lokasi simpan, nomor folder and box, retention
+and nasib akhir) and the file name and SHA-256 for checking.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sopdocs.fsutil import atomic_write_text
+from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+
+if TYPE_CHECKING:
+    from sopdocs.archive.casefile import CaseFile, Item
+
+TEMPLATE = "daftar-arsip.docx"
+KIND = "daftar-arsip"
+
+#: CSV columns: (key, heading). One row per item; a case file without items has one row.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("nomor_berkas", "Nomor Berkas"),
+    ("kode_klasifikasi", "Kode Klasifikasi"),
+    ("uraian_berkas", "Uraian Informasi Berkas"),
+    ("kurun_waktu", "Kurun Waktu"),
+    ("jumlah_item", "Jumlah Item"),
+    ("nomor_item", "Nomor Item"),
+    ("nomor_naskah", "Nomor Naskah"),
+    ("jenis", "Jenis Naskah"),
+    ("uraian_item", "Uraian Item"),
+    ("tanggal", "Tanggal"),
+    ("tingkat_perkembangan", "Tingkat Perkembangan"),
+    ("media", "Keterangan (Media)"),
+    ("pencipta", "Pencipta Arsip"),
+    ("unit", "Unit Pengolah"),
+    ("lokasi", "Lokasi Simpan"),
+    ("folder", "Nomor Folder"),
+    ("boks", "Nomor Boks"),
+    ("retensi_aktif", "Retensi Aktif (tahun)"),
+    ("retensi_inaktif", "Retensi Inaktif (tahun)"),
+    ("nasib_akhir", "Nasib Akhir"),
+    ("jadwal_inaktif", "Jadwal Pindah ke Inaktif"),
+    ("jadwal_nasib_akhir", "Jadwal Nasib Akhir"),
+    ("status", "Status Berkas"),
+    ("id_berkas", "ID Berkas"),
+    ("nama_file", "Nama File"),
+    ("salinan_pdf", "Salinan PDF"),
+    ("sha256", "SHA-256"),
+)
+
+
+def _case_fields(case: CaseFile) -> dict[str, str]:
+    retention = case.retention
+    return {
+        "nomor_berkas": str(case.case_number),
+        "kode_klasifikasi": case.classification,
+        "uraian_berkas": case.description,
+        "kurun_waktu": case.period,
+        "jumlah_item": str(len(case.items)),
+        "pencipta": case.creator,
+        "unit": case.unit,
+        "lokasi": case.location,
+        "folder": case.folder,
+        "boks": case.box,
+        "retensi_aktif": str(retention.active_years) if retention else "",
+        "retensi_inaktif": str(retention.inactive_years) if retention else "",
+        "nasib_akhir": retention.final if retention else "belum diatur",
+        "jadwal_inaktif": case.inactive_due.isoformat() if case.inactive_due else "",
+        "jadwal_nasib_akhir": case.final_due.isoformat() if case.final_due else "",
+        "status": case.status,
+        "id_berkas": case.case_id,
+    }
+
+
+def _item_fields(item: Item) -> dict[str, str]:
+    copy = item.pdf_copy
+    return {
+        "nomor_item": str(item.item),
+        "nomor_naskah": item.number,
+        "jenis": item.label,
+        "uraian_item": item.title + (f" (salinan dari item {item.copy_of})" if item.copy_of else ""),
+        "tanggal": item.date.isoformat(),
+        "tingkat_perkembangan": item.level,
+        "media": item.media,
+        "nama_file": item.main.name,
+        "salinan_pdf": copy.name if copy else "",
+        "sha256": item.main.sha256,
+    }
+
+
+def rows(cases: Sequence[CaseFile]) -> list[dict[str, str]]:
+    """One dict per item (keys of :data:`COLUMNS`)."""
+    out: list[dict[str, str]] = []
+    blank = {key: "" for key, _ in COLUMNS}
+    for case in cases:
+        base = {**blank, **_case_fields(case)}
+        if not case.items:
+            out.append(base)
+        for item in case.items:
+            out.append({**base, **_item_fields(item)})
+    return out
+
+
+def csv_text(cases: Sequence[CaseFile], *, delimiter: str = ",") -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([heading for _, heading in COLUMNS])
+    for row in rows(cases):
+        writer.writerow([row[key] for key, _ in COLUMNS])
+    return buffer.getvalue()
+
+
+def write_csv(cases: Sequence[CaseFile], out: Path, *, delimiter: str = ",") -> Path:
+    """UTF-8 with a byte-order mark, so Excel on Windows shows the letters right.
+    (Excel with Indonesian regional settings splits columns on ``;``: pass that.)"""
+    return atomic_write_text(Path(out), "\ufeff" + csv_text(cases, delimiter=delimiter))
+
+
+# --------------------------------------------------------------------------- Word
+
+
+def context(cases: Sequence[CaseFile], *, profile: Any = None, title: str = "DAFTAR ARSIP AKTIF",
+            today: dt.date | None = None) -> dict[str, Any]:
+    """Template variables: ``judul``, ``pencipta``, ``unit``, ``tanggal``, ``baris``
+    (one per item; the case columns only on the first row of each case file),
+    ``penandatangan`` (the head, from the profile) and ``profil``."""
+    from sopdocs.indonesian.dates import DateStyle
+    from sopdocs.definitions.profile import pejabat_context, profile_context
+
+    style = profile.date_style if profile is not None else DateStyle()
+    today = today or dt.date.today()
+    table: list[dict[str, str]] = []
+    for case in cases:
+        case_cells = {
+            "nomor_berkas": str(case.case_number),
+            "kode": case.classification,
+            "uraian_berkas": case.description,
+            "kurun_waktu": case.period,
+            "jumlah": f"{len(case.items)} item",
+            "retensi": (f"{case.retention.active_years} th aktif, {case.retention.inactive_years} th inaktif"
+                        if case.retention else "belum diatur"),
+            "nasib_akhir": case.retention.final if case.retention else "-",
+        }
+        empty = {key: "" for key in case_cells}
+        if not case.items:
+            table.append({**case_cells, "nomor_item": "", "uraian_item": "(belum ada item)", "tanggal": "",
+                          "tingkat": "", "media": ""})
+        for index, item in enumerate(case.items):
+            label = item.label + (f" Nomor {item.number}" if item.number else "")
+            table.append({
+                **(case_cells if index == 0 else empty),
+                "nomor_item": str(item.item),
+                "uraian_item": f"{label}: {item.title}",
+                "tanggal": style.format(item.date),
+                "tingkat": item.level,
+                "media": item.media,
+            })
+    creators = sorted({c.creator for c in cases if c.creator})
+    units = sorted({c.unit for c in cases if c.unit})
+    if profile is not None:
+        creators = creators or [" ".join(profile.instansi)]
+    return {
+        "judul": title,
+        "pencipta": ", ".join(creators) or "-",
+        "unit": ", ".join(units) or "-",
+        "tanggal": style.format(today),
+        "kota": profile.kota if profile is not None else "",
+        "jumlah_berkas": str(len(cases)),
+        "jumlah_item": str(sum(len(c.items) for c in cases)),
+        "baris": table,
+        "penandatangan": pejabat_context(profile.kepala) if profile is not None else {},
+        "profil": profile_context(profile) if profile is not None else {},
+        "gaya_tanggal": style,
+    }
+
+
+def write_docx(cases: Sequence[CaseFile], out: Path, *, profile: Any = None,
+               title: str = "DAFTAR ARSIP AKTIF", templates: TemplateSet | Path | None = None,
+               today: dt.date | None = None) -> Path:
+    from sopdocs.docx.compiled import Paper
+    from sopdocs.docx.render import render_docx
+
+    template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
+    paper = profile.kertas if profile is not None else "A4"
+    return render_docx(template_set.path(TEMPLATE), context(cases, profile=profile, title=title, today=today),
+                       Path(out), paper=Paper(paper, landscape=True))
+
+
+def _sample() -> dict[str, Any]:
+    from sopdocs.archive.casefile import ArchivedFile, CaseFile, Item
+    from sopdocs.archive.retention import RetentionRule
+
+    item = Item(item=1, number="800.1.11.1/001/Contoh/2024", date=dt.date(2024, 1, 5), kind="surat-tugas",
+                title="Surat tugas pendataan", level="asli", media="elektronik", classification="800.1.11.1",
+                files=(ArchivedFile("001_contoh.docx", "asli", "0" * 64, 1),))
+    case = CaseFile(case_id="CONTOH-2024", case_number=1, classification="000.5.2",
+                    description="Pendataan contoh", creator="Dinas Contoh", unit="Contoh",
+                    created="2024-01-02T08:00:00+07:00", retention=RetentionRule("000.5", 2, 3, "musnah"),
+                    items=(item,))
+    return context([case], today=dt.date(2024, 2, 1))
+
+
+register_kind(
+    DocumentKind(
+        name=KIND,
+        template=TEMPLATE,
+        provides=frozenset({"judul", "pencipta", "unit", "tanggal", "kota", "jumlah_berkas", "jumlah_item",
+                            "baris", "penandatangan", "profil", "gaya_tanggal"}),
+        required=frozenset({"baris"}),
+        sample=_sample,
+        description="daftar arsip: berkas dan item di folder arsip (sopdocs archive export --docx)",
+    )
+)

@@ -1,0 +1,1 @@
+"""The questionnaire, its question kinds, the response recap and its charts."""

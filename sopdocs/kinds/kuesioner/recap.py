@@ -1,0 +1,608 @@
+"""Recap of returned questionnaires (SOP step 6) and the nota dinas that reports it.
+
+Responses come as CSV (UTF-8, with or without BOM; ``;``, ``,`` or tab between columns,
+found from the header row, whose names are known) or XLSX (first sheet, or the one named
+``jawaban``): one row per returned copy, a ``kode`` column with the copy code and a
+column per question id (grids: ``<id>.<row>.<column>``). Several answers to a
+multiple-choice question share one cell, separated by ``;`` (quote that cell when ``;``
+also separates the columns; spreadsheet programs do it by themselves).
+
+A row is kept out of the tally, and listed with its line and the reasons, when its copy
+code is empty, not issued for this activity in the register, or already seen; or when an
+answer is not one of the options, not a number, not a date... Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from sopdocs.docx import formxml as fx
+from sopdocs.errors import Problem, SopdocsError, ValidationError
+from sopdocs.kinds.kuesioner.kuesioner import KuesionerDefinition, load_kuesioner
+from sopdocs.kinds.notadinas import LampiranBlok, NotaDinas, body_paragraph, render_nota_dinas, text_width_mm
+from sopdocs.definitions.profile import resolve_profile
+from sopdocs.kinds.kuesioner.questionkinds import Pertanyaan, Raw, Ringkasan, Tabel, angka_id, persen
+from sopdocs.docx.render import Rendered
+from sopdocs.docx.templateset import TemplateSet
+
+CODE_COLUMN = "kode"
+DELIMITERS = (";", ",", "\t")
+XLSX_SHEET = "jawaban"
+KIND = "nota-dinas"
+KEEP_ROWS = 12
+
+
+@dataclass(frozen=True)
+class BarisJawaban:
+    """One data row of a response file: its line (row number in a sheet), code and cells."""
+
+    line: int
+    kode: str
+    cells: dict[str, Raw]
+
+
+@dataclass(frozen=True)
+class BarisDitolak:
+    """A row kept out of the tally, with every reason found."""
+
+    line: int
+    kode: str
+    alasan: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"baris {self.line} ({self.kode or 'tanpa kode'}): {'; '.join(self.alasan)}"
+
+
+@dataclass
+class BerkasJawaban:
+    """A response file as read: rows, rows refused for their shape, warnings."""
+
+    path: Path
+    columns: list[str]
+    rows: list[BarisJawaban]
+    ditolak: list[BarisDitolak] = field(default_factory=list)
+    peringatan: list[Problem] = field(default_factory=list)
+    pemisah: str | None = None  # CSV delimiter found
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def known_columns(defn: KuesionerDefinition) -> list[str]:
+    """Every column a response file may have, in questionnaire order."""
+    columns = [CODE_COLUMN, *(f.id for f in defn.identitas)]
+    for question in defn.questions():
+        columns.extend(question.columns())
+    return columns
+
+
+def _header(names: Sequence[Any], known: list[str], file: str, line: int) -> tuple[list[str], list[Problem]]:
+    header = [str(name).strip().casefold() if name is not None else "" for name in names]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise ValidationError([Problem(f"kolom {name!r} ditulis dua kali di baris judul", file=file, line=line)])
+        seen.add(name)
+    if CODE_COLUMN not in seen:
+        raise ValidationError(
+            [Problem(f"tidak ada kolom {CODE_COLUMN!r} (kode eksemplar) di baris judul", file=file, line=line)]
+        )
+    known_set = set(known)
+    for name in header:
+        if name and name not in known_set:
+            problems.append(Problem(f"kolom {name!r} tidak dikenal di kuesioner; diabaikan", file=file, line=line,
+                                    severity="warning"))
+    missing = [name for name in known if name not in seen]
+    if missing:
+        problems.append(
+            Problem(f"kolom tidak ada, dianggap tidak dijawab: {', '.join(missing)}", file=file, line=line,
+                    severity="warning")
+        )
+    return header, problems
+
+
+def _row(header: list[str], values: Sequence[Raw], line: int, known: set[str]) -> BarisJawaban:
+    cells = {name: value for name, value in zip(header, values) if name in known}
+    code = cells.pop(CODE_COLUMN, None)
+    code_text = "" if code is None else str(code).strip().upper()
+    return BarisJawaban(line=line, kode=code_text, cells=cells)
+
+
+def _blank_row(values: Sequence[Raw]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _sniff(line: str, known: set[str]) -> str | None:
+    """The delimiter that splits the header row into the most known column names."""
+    best, score = None, 0
+    for delimiter in DELIMITERS:
+        names = next(csv.reader([line], delimiter=delimiter), [])
+        hits = sum(1 for name in names if name.strip().casefold() in known)
+        if hits > score:
+            best, score = delimiter, hits
+    return best
+
+
+def read_csv(path: Path, defn: KuesionerDefinition) -> BerkasJawaban:
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ValidationError([Problem("berkas jawaban tidak ditemukan", file=file)]) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            [Problem(f"bukan teks UTF-8 (byte {exc.start}); simpan ulang sebagai \"CSV UTF-8\"", file=file)]
+        ) from None
+    except OSError as exc:
+        raise ValidationError([Problem(f"tidak dapat dibaca: {exc.strerror}", file=file)]) from None
+    known = known_columns(defn)
+    known_set = set(known)
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        raise ValidationError([Problem("berkas jawaban kosong", file=file)])
+    delimiter = _sniff(lines[start], known_set)
+    if delimiter is None:
+        raise ValidationError(
+            [Problem(f"baris judul kolom tidak dikenali; harus memuat kolom {CODE_COLUMN!r} dan id pertanyaan, "
+                     "dipisah ';' atau ','", file=file, line=start + 1)]
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    result = BerkasJawaban(path=path, columns=[], rows=[], pemisah=delimiter)
+    previous = 0
+    try:
+        for values in reader:
+            first_line, previous = previous + 1, reader.line_num
+            if _blank_row(values):
+                continue
+            if not header:
+                header, problems = _header(values, known, file, first_line)
+                result.columns = header
+                result.peringatan.extend(problems)
+                continue
+            if len(values) > len(header):
+                hint = ""
+                if delimiter == ";":
+                    hint = ("; jawaban pilihan ganda yang dipisah ';' harus diapit tanda kutip, "
+                            'mis. "BPJS Kesehatan;BPJS Ketenagakerjaan"')
+                code = str(values[header.index(CODE_COLUMN)]).strip().upper()
+                result.ditolak.append(
+                    BarisDitolak(first_line, code, (f"ada {len(values)} sel, padahal judul kolom {len(header)}{hint}",))
+                )
+                continue
+            if len(values) < len(header):
+                result.peringatan.append(
+                    Problem(f"hanya {len(values)} sel dari {len(header)}; sel selebihnya dianggap kosong",
+                            file=file, line=first_line, severity="warning")
+                )
+            result.rows.append(_row(header, values, first_line, known_set))
+    except csv.Error as exc:
+        raise ValidationError([Problem(f"CSV rusak: {exc}", file=file, line=reader.line_num)]) from None
+    return result
+
+
+def read_xlsx(path: Path, defn: KuesionerDefinition) -> BerkasJawaban:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise ValidationError([Problem("berkas jawaban tidak ditemukan", file=file)])
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ValidationError([Problem(f"bukan berkas XLSX yang dapat dibaca ({exc})", file=file)]) from None
+    try:
+        sheet = next((ws for ws in book.worksheets if ws.title.strip().casefold() == XLSX_SHEET), book.worksheets[0])
+        known = known_columns(defn)
+        known_set = set(known)
+        header: list[str] = []
+        result = BerkasJawaban(path=path, columns=[], rows=[])
+        where = f"{file} [{sheet.title}]"
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values = ["" if v is None else ("Ya" if v is True else "Tidak" if v is False else v) for v in values]
+            if _blank_row(values):
+                continue
+            if not header:
+                header, problems = _header(values, known, where, number)
+                result.columns = header
+                result.peringatan.extend(problems)
+                continue
+            result.rows.append(_row(header, values[: len(header)], number, known_set))
+        if not header:
+            raise ValidationError([Problem("lembar kerja kosong", file=where)])
+        return result
+    finally:
+        book.close()
+
+
+def read_responses(path: Path, defn: KuesionerDefinition) -> BerkasJawaban:
+    """Read a response file (.csv or .xlsx) for the questionnaire ``defn``."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        return read_xlsx(path, defn)
+    if suffix in (".csv", ".txt"):
+        return read_csv(path, defn)
+    raise ValidationError([Problem("berkas jawaban harus .csv atau .xlsx", file=str(path))])
+
+
+# --------------------------------------------------------------------------- tally
+
+
+@dataclass
+class Rekap:
+    """The tally of a response file against a questionnaire and the copies issued."""
+
+    kuesioner: KuesionerDefinition
+    sumber: Path
+    dibagikan: list[str] | None  # copy codes issued for the activity; None: register unknown
+    diolah: list[tuple[BarisJawaban, dict[str, Any]]]
+    ditolak: list[BarisDitolak]
+    ringkasan: list[tuple[int, Ringkasan]]
+    peringatan: list[Problem] = field(default_factory=list)
+
+    @property
+    def baris(self) -> int:
+        """Data rows in the file (processed and refused)."""
+        return len(self.diolah) + len(self.ditolak)
+
+    @property
+    def kembali(self) -> list[str]:
+        """Distinct issued copy codes present in the file (whether their row was usable or not)."""
+        present = {row.kode for row, _ in self.diolah} | {row.kode for row in self.ditolak}
+        if self.dibagikan is None:
+            return sorted(code for code in present if code)
+        return [code for code in self.dibagikan if code in present]
+
+    @property
+    def belum_kembali(self) -> list[str]:
+        if self.dibagikan is None:
+            return []
+        back = set(self.kembali)
+        return [code for code in self.dibagikan if code not in back]
+
+
+def tally(defn: KuesionerDefinition, berkas: BerkasJawaban, dibagikan: Sequence[str] | None) -> Rekap:
+    """Check every row, keep the good ones, and summarise each question over them."""
+    issued = None if dibagikan is None else {code.upper() for code in dibagikan}
+    seen: dict[str, int] = {}
+    processed: list[tuple[BarisJawaban, dict[str, Any]]] = []
+    refused = list(berkas.ditolak)
+    questions = defn.questions()
+    for row in berkas.rows:
+        reasons: list[str] = []
+        if not row.kode:
+            reasons.append("kode eksemplar kosong")
+        else:
+            if issued is not None and row.kode not in issued:
+                reasons.append(f"kode {row.kode} tidak tercatat di register untuk kegiatan ini")
+            if row.kode in seen:
+                reasons.append(f"kode {row.kode} sudah ada di baris {seen[row.kode]} (eksemplar ganda)")
+            else:
+                seen[row.kode] = row.line
+        answers: dict[str, Any] = {}
+        for question in questions:
+            value, problems = question.read(row.cells)
+            answers[question.id] = value
+            reasons.extend(problems)
+        if reasons:
+            refused.append(BarisDitolak(row.line, row.kode, tuple(reasons)))
+        else:
+            processed.append((row, answers))
+    refused.sort(key=lambda r: r.line)
+    summaries = []
+    number = 0
+    for question in questions:
+        number += 1
+        given = [(row.kode, answers[question.id]) for row, answers in processed if answers[question.id] is not None]
+        summaries.append((number, question.summarise(given, len(processed))))
+    warnings = list(berkas.peringatan)
+    if dibagikan is None:
+        warnings.append(
+            Problem("register tidak mencatat eksemplar untuk kegiatan ini; kode eksemplar tidak diperiksa",
+                    file=str(berkas.path), severity="warning")
+        )
+    return Rekap(
+        kuesioner=defn,
+        sumber=berkas.path,
+        dibagikan=None if dibagikan is None else list(dibagikan),
+        diolah=processed,
+        ditolak=refused,
+        ringkasan=summaries,
+        peringatan=warnings,
+    )
+
+
+def distributed_codes(defn: KuesionerDefinition, archive: Path | None = None) -> list[str] | None:
+    """Copy codes the register issued for the questionnaire's activity (None: none known).
+
+    Does not create a register where there is none.
+    """
+    from sopdocs.numbering.rules import archive_dir, register_for, register_path
+
+    folder = archive_dir(archive)
+    if not register_path(folder).is_file():
+        return None
+    with register_for(folder) as register:
+        codes = register.copy_codes(defn.kegiatan)
+    return codes or None
+
+
+def recap(responses: Path, defn: KuesionerDefinition, *, archive: Path | None = None) -> Rekap:
+    """Read ``responses`` and tally them against ``defn`` and the register of ``archive``."""
+    return tally(defn, read_responses(responses, defn), distributed_codes(defn, archive))
+
+
+# --------------------------------------------------------------------------- the letter
+
+
+def _table_xml(tabel: Tabel, width_mm: float, *, size_pt: float = 10) -> etree._Element:
+    scale = min(1.0, width_mm / sum(tabel.widths))
+    widths = [w * scale for w in tabel.widths]
+
+    # A short table stays with what follows it (its chart); a long one may break.
+    keep = len(tabel.rows) <= KEEP_ROWS
+
+    def cell(text: str, align: str, *, bold: bool = False, shade: str | None = None) -> fx.Cell:
+        return fx.Cell([fx.paragraph(text, bold=bold, size_pt=size_pt, align=align, before_pt=1, after_pt=1,
+                                     keep_next=keep)], shade=shade)
+
+    rows = [[cell(text, "center", bold=True, shade="D9D9D9") for text in tabel.header]]
+    for index, row in enumerate(tabel.rows):
+        bold = tabel.total_row and index == len(tabel.rows) - 1
+        rows.append([cell(text, align, bold=bold) for text, align in zip(row, tabel.align)])
+    return fx.table(widths, rows, header_rows=1)
+
+
+def _heading(text: str, *, before: float = 10) -> etree._Element:
+    return fx.Para(before_pt=before, after_pt=4, keep_next=True, keep_lines=True,
+                   runs=[fx.text_run(text, bold=True)]).build()
+
+
+def _notes_xml(notes: Sequence[str]) -> str:
+    return fx.to_xml(fx.paragraph(note, italic=True, size_pt=10, before_pt=2, align="both") for note in notes)
+
+
+def _return_rows(rekap: Rekap) -> list[list[str]]:
+    distributed = len(rekap.dibagikan) if rekap.dibagikan is not None else None
+    back = len(rekap.kembali)
+    rows = []
+    if distributed is not None:
+        rows.append(["Kuesioner dibagikan (tercatat di register)", f"{angka_id(distributed)} eksemplar", ""])
+        rows.append(["Kuesioner kembali", f"{angka_id(back)} eksemplar", persen(back, distributed)])
+        rows.append(["Belum kembali", f"{angka_id(len(rekap.belum_kembali))} eksemplar",
+                     persen(len(rekap.belum_kembali), distributed)])
+    else:
+        rows.append(["Kuesioner kembali (kode tidak diperiksa)", f"{angka_id(back)} eksemplar", ""])
+    rows.append(["Baris jawaban diolah", f"{angka_id(len(rekap.diolah))} baris", ""])
+    rows.append(["Baris jawaban tidak diolah", f"{angka_id(len(rekap.ditolak))} baris", ""])
+    return rows
+
+
+def letter_body(rekap: Rekap, width_mm: float) -> str:
+    """The body of the recap nota dinas: purpose, return figures, what is attached."""
+    defn = rekap.kuesioner
+    elements: list[etree._Element] = [
+        body_paragraph(
+            f"Dengan hormat, bersama ini kami sampaikan rekapitulasi hasil {defn.kegiatan} "
+            f"yang dilaksanakan dengan kuesioner \u201c{defn.judul}\u201d. Ringkasan pengembalian dan "
+            "pengolahan kuesioner adalah sebagai berikut:",
+            keep_next=True,
+        )
+    ]
+    table = Tabel(["Uraian", "Jumlah", "Persentase"], _return_rows(rekap), [95, 40, 30], ["left", "center", "center"])
+    elements.append(_table_xml(table, width_mm, size_pt=11))
+    elements.append(fx.Para(after_pt=6).build())
+    if rekap.ditolak:
+        elements.append(
+            body_paragraph(
+                f"Sebanyak {angka_id(len(rekap.ditolak))} baris jawaban tidak diolah karena datanya tidak sah "
+                "(kode eksemplar tidak dikenal atau ganda, atau jawaban di luar pilihan/bukan angka); "
+                "rinciannya tercantum pada lampiran untuk diperbaiki atau dikonfirmasi kepada responden."
+            )
+        )
+    if rekap.belum_kembali:
+        elements.append(
+            body_paragraph(
+                f"Kuesioner yang belum kembali sebanyak {angka_id(len(rekap.belum_kembali))} eksemplar "
+                "(kodenya tercantum pada lampiran)."
+            )
+        )
+    elements.append(
+        body_paragraph(
+            f"Hasil rekapitulasi untuk setiap pertanyaan ({angka_id(len(rekap.ringkasan))} pertanyaan), "
+            "beserta grafiknya, kami sampaikan dalam lampiran nota dinas ini."
+        )
+    )
+    elements.append(
+        body_paragraph(
+            "Demikian kami sampaikan untuk diketahui dan dinilai, serta mohon arahan lebih lanjut."
+        )
+    )
+    return fx.to_xml(elements)
+
+
+def attachment_blocks(rekap: Rekap, width_mm: float, chart_dir: Path) -> list[LampiranBlok]:
+    """One block per question (table, chart for choices and scales, notes), then the
+    refused rows, the copies not returned and the respondents."""
+    from sopdocs.kinds.kuesioner.charts import bar_chart
+
+    blocks: list[LampiranBlok] = []
+    letter = ord("A")
+    blocks.append(LampiranBlok(isi=fx.to_xml([_heading(f"{chr(letter)}. HASIL PER PERTANYAAN", before=4)])))
+    for number, summary in rekap.ringkasan:
+        q: Pertanyaan = summary.pertanyaan
+        parts = [_heading(f"{number}. {q.teks}")]
+        info = f"Menjawab: {angka_id(summary.dijawab)} responden; tidak menjawab: {angka_id(summary.kosong)}."
+        parts.append(fx.paragraph(info, size_pt=10, after_pt=3, keep_next=True))
+        if summary.tabel is not None and summary.tabel.rows:
+            parts.append(_table_xml(summary.tabel, width_mm))
+        elif summary.tabel is not None:
+            parts.append(fx.paragraph("(tidak ada jawaban)", italic=True, size_pt=10))
+        chart = None
+        if summary.grafik is not None and summary.dijawab:
+            chart = bar_chart(summary.grafik, chart_dir / f"grafik-{number:03d}-{q.id}.png")
+        blocks.append(LampiranBlok(isi=fx.to_xml(parts), grafik=chart, catatan=_notes_xml(summary.catatan),
+                                   grafik_lebar_mm=min(140.0, width_mm)))
+    letter += 1
+    if rekap.ditolak:
+        table = Tabel(["Baris", "Kode eksemplar", "Alasan tidak diolah"],
+                      [[str(r.line), r.kode or "-", "; ".join(r.alasan)] for r in rekap.ditolak],
+                      [15, 32, 118], ["center", "center", "left"])
+        blocks.append(LampiranBlok(isi=fx.to_xml([
+            _heading(f"{chr(letter)}. BARIS JAWABAN YANG TIDAK DIOLAH"),
+            fx.paragraph(f"Berkas jawaban: {rekap.sumber.name}", size_pt=10, after_pt=3, keep_next=True),
+            _table_xml(table, width_mm),
+        ])))
+        letter += 1
+    if rekap.belum_kembali:
+        blocks.append(LampiranBlok(isi=fx.to_xml([
+            _heading(f"{chr(letter)}. KUESIONER YANG BELUM KEMBALI"),
+            fx.paragraph(", ".join(rekap.belum_kembali), size_pt=10, align="both"),
+        ])))
+        letter += 1
+    identity = rekap.kuesioner.identitas
+    if identity and rekap.diolah:
+        first = identity[0]
+        rows = [[str(i), row.kode, _cell_text(row.cells.get(first.id))]
+                for i, (row, _) in enumerate(rekap.diolah, start=1)]
+        table = Tabel(["No", "Kode eksemplar", first.label], rows, [12, 35, 118], ["center", "center", "left"])
+        blocks.append(LampiranBlok(isi=fx.to_xml([
+            _heading(f"{chr(letter)}. DAFTAR RESPONDEN YANG DIOLAH"),
+            _table_xml(table, width_mm),
+        ])))
+    return blocks
+
+
+def _cell_text(value: Raw) -> str:
+    if value is None:
+        return "-"
+    text = str(value).strip()
+    return text or "-"
+
+
+def _sender_problem(questionnaire: Path) -> Problem:
+    from sopdocs.definitions.yamlload import load_yaml
+
+    try:
+        line = load_yaml(Path(questionnaire)).line(("rekap",))
+    except SopdocsError:
+        line = None
+    return Problem(
+        "pengirim nota dinas belum diisi: tulis `rekap: {dari: {jabatan: ..., nama: ..., nip: ...}}`",
+        file=str(questionnaire), field="rekap.dari", line=line,
+    )
+
+
+def render_recap_file(
+    responses: Path,
+    questionnaire: Path,
+    out: Path,
+    *,
+    profile: Path | None = None,
+    templates: Path | TemplateSet | None = None,
+    pdf: bool = False,
+    archive: Path | None = None,
+    tanggal: dt.date | None = None,
+    nomor: str | None = None,
+) -> Rendered:
+    """Tally ``responses`` and write the recap nota dinas (``out``: folder or .docx).
+
+    Without ``nomor`` the letter's number is taken from the register of ``archive`` (kind
+    ``nota-dinas``) only after a trial render succeeded, and the letter is recorded against
+    it; should the real render still fail, the number is voided with the reason (numbers
+    are never given back). Refused rows are in the letter and in ``Rendered.warnings``.
+    """
+    from sopdocs.fsutil import resolve_output, safe_filename
+    from sopdocs.numbering.rules import archive_dir, document_reference, register_for, register_path, take_number
+    from sopdocs.numbering.register import RESERVED, VOID
+
+    questionnaire = Path(questionnaire)
+    defn, warnings = load_kuesioner(questionnaire)
+    agency, profile_warnings = resolve_profile(profile, defn.profil, questionnaire)
+    template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
+    if defn.rekap.dari is None:
+        raise ValidationError([_sender_problem(questionnaire)])
+    rekap = recap(Path(responses), defn, archive=archive)
+    if not rekap.diolah:
+        detail = "\n".join(str(r) for r in rekap.ditolak[:10])
+        raise SopdocsError(f"{responses}: tidak ada baris jawaban yang dapat diolah" + (f":\n{detail}" if detail else ""))
+    day = tanggal or dt.date.today()
+    hal = defn.rekap.hal or f"Rekapitulasi Hasil {defn.kegiatan}"
+    folder = archive_dir(archive)
+    width = text_width_mm(agency)
+    result = Rendered(warnings=[*warnings, *profile_warnings, *rekap.peringatan])
+    result.warnings.extend(
+        Problem(f"tidak diolah: {'; '.join(r.alasan)}", file=str(rekap.sumber), line=r.line, severity="warning")
+        for r in rekap.ditolak
+    )
+    booked = None
+    if nomor is not None and register_path(folder).is_file():
+        with register_for(folder) as register:
+            booked = register.find(nomor)
+        if booked is not None and booked.status == VOID:
+            raise ValidationError([Problem(f"nomor {nomor} sudah dibatalkan di register ({booked.void_reason}); "
+                                           "ambil nomor baru", field="nomor")])
+        if booked is None or booked.kind != KIND:
+            where = "tidak tercatat di register" if booked is None else f"tercatat untuk jenis '{booked.kind}'"
+            result.warnings.append(Problem(f"nomor {nomor} {where}", field="nomor", severity="warning"))
+
+    with tempfile.TemporaryDirectory(prefix="sopdocs-rekap-") as tmp:
+        blocks = attachment_blocks(rekap, width, Path(tmp))  # charts made once, for both renders
+
+        def letter(number: str) -> NotaDinas:
+            return NotaDinas(
+                nomor=number,
+                kepada=defn.rekap.kepada or agency.kepala.jabatan,
+                dari=defn.rekap.dari,  # type: ignore[arg-type]
+                tanggal=day,
+                hal=hal,
+                isi=letter_body(rekap, width),
+                tembusan=list(defn.rekap.tembusan),
+                sifat=defn.rekap.sifat,
+                lampiran="1 (satu) berkas",
+                lampiran_judul=f"Rekapitulasi Hasil {defn.kegiatan}",
+                lampiran_blok=blocks,
+            )
+
+        if nomor is None:
+            render_nota_dinas(letter("000/000/COBA/0000"), agency, Path(tmp) / "coba.docx", templates=template_set)
+            nomor = take_number(agency, KIND, date=day, subject=hal, archive=archive).number
+            target = resolve_output(Path(out), "NOTA_DINAS_" + safe_filename(nomor))
+            try:
+                render_nota_dinas(letter(nomor), agency, target, templates=template_set)
+            except BaseException as exc:
+                try:
+                    with register_for(folder) as register:
+                        register.void(nomor, f"nota dinas rekap gagal dibuat: {exc}"[:500])
+                except SopdocsError:
+                    pass  # the original failure is the one to report
+                raise
+            record = True
+        else:
+            target = resolve_output(Path(out), "NOTA_DINAS_" + safe_filename(nomor))
+            render_nota_dinas(letter(nomor), agency, target, templates=template_set)
+            record = booked is not None and (booked.status == RESERVED or not booked.document)
+    if record:
+        with register_for(folder) as register:
+            register.attach(nomor, document_reference(target, folder))
+    result.docx.append(target)
+    result.numbers.append(nomor)
+    if pdf:
+        result.add_pdf_copies()
+    return result

@@ -1,0 +1,142 @@
+"""The nota dinas (internal memo), e.g. the recap of a data collection sent to the head.
+
+The letter frame (kop, header fields, signer, attachment pages) is the template; the
+body and the attachment blocks are WordprocessingML built by the caller (see
+:mod:`sopdocs.kinds.kuesioner.recap`), each attachment block optionally with a chart image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sopdocs.docx import formxml as fx
+from sopdocs.definitions.profile import AgencyProfile, Pejabat, pejabat_context, profile_context
+from sopdocs.docx.compiled import Paper
+from sopdocs.docx.render import DocxFragment, Image, kop_logo, render_docx
+from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+
+TEMPLATE = "nota-dinas.docx"
+KIND = "nota-dinas"
+#: Text width of the letter template on A4 (25 mm left and 20 mm right margins).
+TEXT_WIDTH_A4_MM = 165.0
+
+
+@dataclass
+class LampiranBlok:
+    """One block of the attachment: XML (heading, table), a chart, notes under it."""
+
+    isi: str
+    grafik: Path | None = None
+    catatan: str = ""
+    grafik_lebar_mm: float = 140.0
+
+
+@dataclass
+class NotaDinas:
+    nomor: str
+    kepada: str
+    dari: Pejabat
+    tanggal: dt.date
+    hal: str
+    isi: str  # body WordprocessingML (see :func:`body_paragraphs`)
+    tembusan: Sequence[str] = ()
+    sifat: str = "Biasa"
+    lampiran: str = ""
+    lampiran_judul: str = ""
+    lampiran_blok: list[LampiranBlok] = field(default_factory=list)
+
+
+def text_width_mm(profile: AgencyProfile) -> float:
+    from sopdocs.definitions.profile import PAPER_MM
+
+    return TEXT_WIDTH_A4_MM + (PAPER_MM[profile.kertas][0] - 210.0)
+
+
+def body_paragraph(text: str, *, indent_first: bool = True, keep_next: bool = False) -> Any:
+    """A justified body paragraph, first line indented as in Indonesian letters."""
+    return fx.Para(
+        align="both",
+        first_line_mm=12.5 if indent_first else 0.0,
+        after_pt=6,
+        keep_next=keep_next,
+        runs=[fx.text_run(text)],
+    ).build()
+
+
+def nota_dinas_context(nota: NotaDinas, profile: AgencyProfile) -> dict[str, Any]:
+    """Everything the nota dinas template may use."""
+    blocks = [
+        {
+            "isi": DocxFragment(block.isi),
+            "grafik": Image(block.grafik, width_mm=block.grafik_lebar_mm) if block.grafik else "",
+            "catatan": DocxFragment(block.catatan) if block.catatan else "",
+        }
+        for block in nota.lampiran_blok
+    ]
+    return {
+        "profil": profile_context(profile),
+        "gaya_tanggal": profile.date_style,
+        "logo": kop_logo(profile.logo_path),
+        "nota": {
+            "nomor": nota.nomor,
+            "kepada": nota.kepada,
+            "dari": nota.dari.jabatan,
+            "tembusan": list(nota.tembusan),
+            "tanggal": nota.tanggal,
+            "sifat": nota.sifat,
+            "lampiran": nota.lampiran,
+            "hal": nota.hal,
+        },
+        "penandatangan": pejabat_context(nota.dari),
+        "isi": DocxFragment(nota.isi),
+        "lampiran_judul": nota.lampiran_judul,
+        "lampiran_blok": blocks,
+    }
+
+
+def render_nota_dinas(
+    nota: NotaDinas, profile: AgencyProfile, out: Path, *, templates: TemplateSet | None = None
+) -> Path:
+    """Render the nota dinas into the .docx ``out`` (atomically)."""
+    templates = templates or TemplateSet()
+    return render_docx(
+        templates.path(TEMPLATE),
+        nota_dinas_context(nota, profile),
+        Path(out),
+        paper=Paper(profile.kertas, landscape=False),
+    )
+
+
+def _sample() -> dict[str, Any]:
+    from sopdocs.definitions.profile import load_profile
+    from sopdocs.locations import builtin_examples_dir
+
+    examples = builtin_examples_dir()
+    profile, _ = load_profile(examples / "profil.yaml")
+    nota = NotaDinas(
+        nomor="000.1.2/001/Contoh/2024",
+        kepada=profile.kepala.jabatan,
+        dari=Pejabat(jabatan="Kepala Subbagian Umum", nama="CONTOH"),
+        tanggal=dt.date(2024, 1, 8),
+        hal="Contoh",
+        isi=fx.to_xml([body_paragraph("Isi nota dinas.")]),
+        tembusan=["Sekretaris"],
+    )
+    return nota_dinas_context(nota, profile)
+
+
+register_kind(
+    DocumentKind(
+        name=KIND,
+        template=TEMPLATE,
+        provides=frozenset({"profil", "gaya_tanggal", "logo", "nota", "penandatangan", "isi", "lampiran_judul",
+                            "lampiran_blok"}),
+        required=frozenset({"nota", "isi", "penandatangan"}),
+        sample=_sample,
+        description="nota dinas (mis. rekapitulasi pendataan kepada pimpinan), dengan lampiran tabel dan grafik",
+    )
+)

@@ -1,0 +1,1 @@
+"""The SOP sheet: definition, flowchart layout, DrawingML shapes, the sheet itself."""

@@ -1,0 +1,592 @@
+"""The surat tugas (assignment letter): definition, context and rendering.
+
+A definition file names the basis (``dasar``), the people sent (``kepada``), the task,
+place and dates; the letter says how long the task takes in working days of the
+agency's calendar. The number comes from the register (kind ``surat-tugas``) unless the
+file gives one. With more than :data:`MAX_INLINE` people the letter says "daftar
+terlampir" and lists everyone in a table on an attached page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from sopdocs.indonesian.dates import DateStyle, nama_bulan, nama_hari
+from sopdocs.errors import Problem, SopdocsError, ValidationError
+from sopdocs.definitions.fieldtypes import DaftarTeks, Nip, Tanggal, Teks
+from sopdocs.indonesian.nip import check_nip, format_nip
+from sopdocs.indonesian.numerals import angka_terbilang
+from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context, resolve_profile
+from sopdocs.docx.compiled import Paper
+from sopdocs.docx.render import Rendered, kop_logo, render_docx
+from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.definitions.validation import validate
+from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
+
+KIND = "surat-tugas"
+TEMPLATE = "surat-tugas.docx"
+#: Up to this many people are listed in the letter itself; more go to an attached list.
+MAX_INLINE = 10
+PENUTUP = "Demikian surat tugas ini dibuat untuk dilaksanakan dengan penuh tanggung jawab."
+DIKTUM = ("MENUGASKAN", "MEMBERI TUGAS")
+#: A task longer than this many calendar days is probably a typo (a wrong year).
+LONG_TASK_DAYS = 31
+#: Kop logo box (mm): the logo is scaled to fit, keeping its proportions.
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _atas_nama(value: Any) -> str | bool:
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return True
+    if isinstance(value, (str, int)):
+        return str(value).strip()
+    raise ValueError("harus berupa jabatan yang diwakili (teks) atau true (kepala instansi)")
+
+
+AtasNama = Annotated[str | bool, BeforeValidator(_atas_nama)]
+
+
+class Petugas(_Model):
+    """One person assigned."""
+
+    nama: Teks = Field(min_length=1)
+    nip: Nip | None = Field(None, description="NIP 18 angka; kosongkan untuk non-PNS")
+    pangkat: Teks = ""
+    golongan: Teks = ""
+    jabatan: Teks = Field(min_length=1)
+
+    @property
+    def pangkat_golongan(self) -> str:
+        if self.pangkat and self.golongan:
+            return f"{self.pangkat} ({self.golongan})"
+        return self.pangkat or self.golongan
+
+
+class Penandatangan(_Model):
+    """Who signs, when not the head of the agency in person."""
+
+    jabatan: Teks = Field("", description="jabatan penanda tangan; bawaan: jabatan kepala dari profil")
+    nama: Teks = Field(min_length=1)
+    nip: Nip | None = None
+    pangkat: Teks = ""
+    golongan: Teks = ""
+    atas_nama: AtasNama = Field(
+        "", description='a.n.: jabatan yang diwakili, mis. "Kepala Dinas ...", atau true (jabatan kepala dari profil)'
+    )
+    plt: bool = Field(False, description="pelaksana tugas: ditulis Plt. di depan jabatan")
+
+
+class SuratTugasDefinition(_Model):
+    """A surat tugas (assignment letter)."""
+
+    profil: Teks = Field("", description="berkas profil instansi, relatif terhadap berkas ini")
+    nomor: Teks = Field("", description="nomor surat; bila kosong diambil dari register (jenis surat-tugas)")
+    tanggal: Tanggal = Field(description="tanggal surat (ditetapkan)")
+    dasar: DaftarTeks = Field(min_length=1, description="dasar penugasan, berurutan")
+    diktum: Teks = Field("MENUGASKAN", description="MENUGASKAN atau MEMBERI TUGAS")
+    kepada: list[Petugas] = Field(min_length=1, description="pegawai yang ditugaskan")
+    untuk: Teks = Field(min_length=1, description="tugas yang dilaksanakan")
+    tempat: Teks = Field(min_length=1, description="tempat pelaksanaan tugas")
+    tanggal_mulai: Tanggal
+    tanggal_selesai: Tanggal | None = Field(None, description="bawaan: sama dengan tanggal_mulai")
+    hitungan: Literal["hari_kerja", "hari"] = Field(
+        "hari_kerja", description="lama tugas dihitung dalam hari kerja (bawaan) atau hari kalender"
+    )
+    lampiran: bool | None = Field(
+        None, description=f"daftar petugas di lampiran; bawaan: otomatis bila lebih dari {MAX_INLINE} orang"
+    )
+    penandatangan: Penandatangan | None = Field(None, description="bawaan: kepala instansi dari profil")
+    tembusan: DaftarTeks = Field(default_factory=list)
+    penutup: Teks = Field(PENUTUP, description="kalimat penutup")
+
+    # Where the definition was read from; not part of the file.
+    source: str = Field("", exclude=True)
+
+    @field_validator("diktum", mode="after")
+    @classmethod
+    def _diktum(cls, value: str) -> str:
+        word = " ".join(value.split()).upper()
+        if word not in DIKTUM:
+            raise ValueError(f"{value!r} tidak dikenal; pilihan: {', '.join(DIKTUM)}")
+        return word
+
+    @property
+    def selesai(self) -> dt.date:
+        return self.tanggal_selesai or self.tanggal_mulai
+
+    @property
+    def pakai_lampiran(self) -> bool:
+        return self.lampiran if self.lampiran is not None else len(self.kepada) > MAX_INLINE
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check(st: SuratTugasDefinition, doc: YamlDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    for field in ("dasar", "tembusan"):
+        for index, item in enumerate(getattr(st, field)):
+            if not item:
+                problems.append(doc.problem((field, index), "butir kosong"))
+    if st.tanggal_selesai is not None and st.tanggal_selesai < st.tanggal_mulai:
+        problems.append(
+            doc.problem(
+                ("tanggal_selesai",),
+                f"tanggal selesai {st.tanggal_selesai.isoformat()} lebih awal dari tanggal mulai "
+                f"{st.tanggal_mulai.isoformat()}",
+            )
+        )
+    elif (st.selesai - st.tanggal_mulai).days + 1 > LONG_TASK_DAYS:
+        problems.append(
+            doc.problem(
+                ("tanggal_selesai",),
+                f"tugas berlangsung {(st.selesai - st.tanggal_mulai).days + 1} hari; periksa tahun/bulannya",
+                "warning",
+            )
+        )
+    if st.tanggal > st.tanggal_mulai:
+        problems.append(
+            doc.problem(("tanggal",), "tanggal surat sesudah tanggal mulai tugas (surat tugas menyusul?)", "warning")
+        )
+    seen: dict[str, int] = {}
+    names: dict[str, int] = {}
+    for index, person in enumerate(st.kepada):
+        if person.nip:
+            for warning in check_nip(person.nip).warnings:
+                problems.append(doc.problem(("kepada", index, "nip"), warning, "warning"))
+            if person.nip in seen:
+                problems.append(
+                    doc.problem(
+                        ("kepada", index, "nip"),
+                        f"NIP {format_nip(person.nip)} sudah ada pada kepada[{seen[person.nip] + 1}]",
+                    )
+                )
+            seen.setdefault(person.nip, index)
+        key = person.nama.casefold()
+        if key in names:
+            problems.append(
+                doc.problem(("kepada", index, "nama"), f"nama sama dengan kepada[{names[key] + 1}]", "warning")
+            )
+        names.setdefault(key, index)
+    signer = st.penandatangan
+    if signer is not None:
+        if signer.nip:
+            for warning in check_nip(signer.nip).warnings:
+                problems.append(doc.problem(("penandatangan", "nip"), warning, "warning"))
+        if signer.atas_nama and not signer.jabatan:
+            problems.append(
+                doc.problem(
+                    ("penandatangan", "jabatan"),
+                    "wajib diisi bila atas_nama dipakai (jabatan penanda tangan sendiri, mis. Sekretaris)",
+                )
+            )
+    return problems
+
+
+def surat_tugas_from_document(doc: YamlDocument) -> tuple[SuratTugasDefinition, list[Problem]]:
+    data = dict(doc.data) if isinstance(doc.data, dict) else doc.data
+    if isinstance(data, dict):
+        data["source"] = doc.file
+    return validate(SuratTugasDefinition, YamlDocument(data=data, file=doc.file, lines=doc.lines), _check)
+
+
+def load_surat_tugas(path: Path) -> tuple[SuratTugasDefinition, list[Problem]]:
+    """Load and validate a surat tugas definition; returns it with its warnings."""
+    return surat_tugas_from_document(load_yaml(Path(path)))
+
+
+def surat_tugas_from_text(text: str, file: str = "<teks>") -> tuple[SuratTugasDefinition, list[Problem]]:
+    return surat_tugas_from_document(parse_yaml(text, file))
+
+
+def calendar_problems(
+    st: SuratTugasDefinition, profile: AgencyProfile, doc: YamlDocument | None = None
+) -> list[Problem]:
+    """Checks that need the agency's working-day calendar (start/end on a day off...)."""
+    def problem(path: tuple[str, ...], message: str, severity: str = "error") -> Problem:
+        if doc is not None:
+            return doc.problem(path, message, severity)
+        return Problem(message, file=st.source or None, field=".".join(path), severity=severity)  # type: ignore[arg-type]
+
+    if st.selesai < st.tanggal_mulai:
+        return []  # already an error of the definition itself
+    out: list[Problem] = []
+    calendar = profile.calendar()
+    if st.hitungan == "hari_kerja":
+        if calendar.count_working_days(st.tanggal_mulai, st.selesai) == 0:
+            out.append(
+                problem(
+                    ("tanggal_mulai",),
+                    "tidak ada hari kerja antara tanggal mulai dan tanggal selesai; untuk tugas pada "
+                    "hari libur tulis `hitungan: hari`",
+                )
+            )
+            return out
+        checked = [("tanggal_mulai", st.tanggal_mulai)]
+        if st.selesai != st.tanggal_mulai:
+            checked.append(("tanggal_selesai", st.selesai))
+        for field, day in checked:
+            if not calendar.is_working_day(day):
+                why = calendar.holiday_name(day) or nama_hari(day)
+                out.append(
+                    problem((field,), f"{day.isoformat()} bukan hari kerja ({why}); hari itu tidak dihitung", "warning")
+                )
+    return out
+
+
+# --------------------------------------------------------------------------- text
+
+
+def rentang_tanggal(start: dt.date, end: dt.date, style: DateStyle | None = None) -> str:
+    """``8 s.d. 10 Januari 2024``, ``30 Januari s.d. 2 Februari 2024``, ``8 Januari 2024``.
+
+    The profile's style decides the leading zero and whether day names come first
+    (``hari Senin s.d. Rabu, tanggal 08 s.d. 10 Januari 2024``).
+    """
+    style = style or DateStyle()
+
+    def day(d: dt.date) -> str:
+        return f"{d.day:02d}" if style.nol_di_depan else str(d.day)
+
+    if start == end:
+        text = f"{day(start)} {nama_bulan(start.month)} {start.year}"
+    elif (start.year, start.month) == (end.year, end.month):
+        text = f"{day(start)} s.d. {day(end)} {nama_bulan(end.month)} {end.year}"
+    elif start.year == end.year:
+        text = f"{day(start)} {nama_bulan(start.month)} s.d. {day(end)} {nama_bulan(end.month)} {end.year}"
+    else:
+        text = (
+            f"{day(start)} {nama_bulan(start.month)} {start.year} s.d. "
+            f"{day(end)} {nama_bulan(end.month)} {end.year}"
+        )
+    if not style.dengan_hari:
+        return text
+    days = nama_hari(start) if start == end else f"{nama_hari(start)} s.d. {nama_hari(end)}"
+    return f"hari {days}, tanggal {text}"
+
+
+def lama_tugas(st: SuratTugasDefinition, profile: AgencyProfile) -> tuple[int, str]:
+    """(count, ``"3 (tiga) hari kerja"``) for the task's dates."""
+    if st.hitungan == "hari_kerja":
+        count = profile.calendar().count_working_days(st.tanggal_mulai, st.selesai)
+        return count, f"{angka_terbilang(count)} hari kerja"
+    count = (st.selesai - st.tanggal_mulai).days + 1
+    return count, f"{angka_terbilang(count)} hari"
+
+
+def waktu_tugas(st: SuratTugasDefinition, profile: AgencyProfile, lama: str | None = None) -> str:
+    """``selama 3 (tiga) hari kerja, tanggal 8 s.d. 10 Januari 2024`` (``lama``: from
+    :func:`lama_tugas`, computed when not given)."""
+    if lama is None:
+        _, lama = lama_tugas(st, profile)
+    when = rentang_tanggal(st.tanggal_mulai, st.selesai, profile.date_style)
+    if not profile.date_style.dengan_hari:
+        when = f"tanggal {when}"
+    return f"selama {lama}, {when}"
+
+
+def _di(tempat: str) -> str:
+    first = tempat.split(" ", 1)[0].casefold()
+    return tempat if first in ("di", "ke", "pada", "dari") else f"di {tempat}"
+
+
+def untuk_kalimat(st: SuratTugasDefinition, profile: AgencyProfile, waktu: str | None = None) -> str:
+    """The Untuk sentence: the task, the place, the duration and the dates."""
+    task = st.untuk.rstrip(" .;,")
+    return f"{task} {_di(st.tempat)} {waktu or waktu_tugas(st, profile)}."
+
+
+def _signer(st: SuratTugasDefinition, profile: AgencyProfile) -> dict[str, Any]:
+    head = profile.kepala
+    given = st.penandatangan
+    if given is None:
+        person = head
+        on_behalf = ""
+        plt = False
+    else:
+        person = Pejabat(
+            jabatan=given.jabatan or head.jabatan,
+            nama=given.nama,
+            nip=given.nip,
+            pangkat=given.pangkat,
+            golongan=given.golongan,
+        )
+        on_behalf = head.jabatan if given.atas_nama is True else str(given.atas_nama or "")
+        plt = given.plt
+    title = person.jabatan.rstrip(" ,")
+    lines = []
+    if on_behalf:
+        lines.append(f"a.n. {on_behalf.rstrip(' ,')}")
+    lines.append(f"{'Plt. ' if plt else ''}{title},")
+    return {
+        "jabatan": title,
+        "nama": person.nama,
+        "nip": format_nip(person.nip) if person.nip else "",
+        "pangkat": person.pangkat,
+        "golongan": person.golongan,
+        "pangkat_golongan": person.pangkat_golongan,
+        "atas_nama": on_behalf,
+        "plt": plt,
+        "baris_jabatan": lines,
+    }
+
+
+def surat_tugas_context(st: SuratTugasDefinition, profile: AgencyProfile, number: str) -> dict[str, Any]:
+    """Everything the surat tugas template may use."""
+    count, lama = lama_tugas(st, profile)
+    waktu = waktu_tugas(st, profile, lama)
+    people = []
+    for index, person in enumerate(st.kepada, start=1):
+        people.append(
+            {
+                "no": index,
+                "nama": person.nama,
+                "nip": format_nip(person.nip) if person.nip else "-",
+                "nip_angka": person.nip or "",
+                "pangkat": person.pangkat,
+                "golongan": person.golongan,
+                "pangkat_golongan": person.pangkat_golongan or "-",
+                "jabatan": person.jabatan,
+            }
+        )
+    plain_date = DateStyle(nol_di_depan=profile.date_style.nol_di_depan)
+    return {
+        "profil": profile_context(profile),
+        "gaya_tanggal": profile.date_style,
+        "logo": kop_logo(profile.logo_path),
+        "surat": {
+            "nomor": number,
+            "tanggal": plain_date.format(st.tanggal),
+            "tanggal_iso": st.tanggal.isoformat(),
+            "kota": profile.kota,
+            "dasar": list(st.dasar),
+            "diktum": st.diktum,
+            "untuk": st.untuk,
+            "tempat": st.tempat,
+            "tanggal_mulai": plain_date.format(st.tanggal_mulai),
+            "tanggal_selesai": plain_date.format(st.selesai),
+            "rentang_tanggal": rentang_tanggal(st.tanggal_mulai, st.selesai, profile.date_style),
+            "jumlah_hari": count,
+            "lama": lama,
+            "waktu": waktu,
+            "untuk_kalimat": untuk_kalimat(st, profile, waktu),
+            "lampiran": st.pakai_lampiran,
+            "jumlah_petugas": len(people),
+            "kepada_ringkas": (
+                f"{angka_terbilang(len(people))} orang sebagaimana tercantum dalam daftar terlampir."
+            ),
+            "penutup": st.penutup,
+            "tembusan": list(st.tembusan),
+        },
+        "petugas": people,
+        "penandatangan": _signer(st, profile),
+    }
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_surat_tugas(
+    definition_model: SuratTugasDefinition,
+    profile: AgencyProfile,
+    out_path: Path,
+    templates: TemplateSet | None,
+    number: str,
+) -> Path:
+    """Render the letter with a known ``number`` into the .docx ``out_path``."""
+    templates = templates or TemplateSet()
+    context = surat_tugas_context(definition_model, profile, number)
+    return render_docx(
+        templates.path(TEMPLATE),
+        context,
+        Path(out_path),
+        paper=Paper(profile.kertas, landscape=False),
+    )
+
+
+def _profile_source(explicit: Path | None, named: str, definition: Path) -> Path | None:
+    """The profile file :func:`resolve_profile` reads (for messages)."""
+    if explicit is not None:
+        return Path(explicit)
+    if named:
+        return Path(definition).resolve().parent / named
+    env = os.environ.get("SOPDOCS_PROFILE")
+    return Path(env) if env else None
+
+
+def output_name(number: str) -> str:
+    from sopdocs.fsutil import safe_filename
+
+    return "Surat_Tugas_" + safe_filename(number, fallback="tanpa_nomor")
+
+
+def render_surat_tugas_file(
+    definition: Path,
+    out: Path,
+    *,
+    profile: Path | None = None,
+    templates: Path | TemplateSet | None = None,
+    pdf: bool = False,
+    archive: Path | None = None,
+) -> Rendered:
+    """Validate a definition file and render its surat tugas (``out``: folder or .docx).
+
+    Without ``nomor`` in the file a number is taken from the register of ``archive``
+    (see :func:`sopdocs.numbering.rules.archive_dir`) only after everything else was checked
+    and a trial render succeeded; the document is then recorded against it.
+    """
+    from sopdocs.fsutil import resolve_output
+    from sopdocs.numbering.rules import archive_dir, document_reference, register_for, register_path, take_number
+    from sopdocs.numbering.register import RESERVED, VOID
+
+    definition = Path(definition)
+    doc = load_yaml(definition)
+    st, warnings = surat_tugas_from_document(doc)
+    agency, profile_warnings = resolve_profile(profile, st.profil, definition)
+    found = calendar_problems(st, agency, doc)
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        raise ValidationError(errors)
+    template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
+    result = Rendered(warnings=[*warnings, *profile_warnings, *found])
+    archive_path = archive_dir(archive)
+    if st.nomor:
+        number = st.nomor
+        target = resolve_output(out, output_name(number))
+        booked = None
+        if register_path(archive_path).is_file():
+            with register_for(archive_path) as register:
+                booked = register.find(number)
+            if booked is None:
+                result.warnings.append(
+                    Problem(f"nomor {number} tidak tercatat di register {register_path(archive_path)}",
+                            file=str(definition), field="nomor", line=doc.line(("nomor",)), severity="warning")
+                )
+            elif booked.kind != KIND:
+                result.warnings.append(
+                    Problem(f"nomor {number} tercatat di register untuk jenis '{booked.kind}', bukan {KIND}",
+                            file=str(definition), field="nomor", line=doc.line(("nomor",)), severity="warning")
+                )
+            if booked is not None and booked.status == VOID:
+                raise ValidationError(
+                    [Problem(f"nomor {number} sudah dibatalkan di register ({booked.void_reason}); "
+                             "ambil nomor baru", file=str(definition), field="nomor", line=doc.line(("nomor",)))]
+                )
+        _ensure_folder(target.parent)
+        _render_to(st, agency, target, template_set, number)
+        if booked is not None and (booked.status == RESERVED or not booked.document):
+            with register_for(archive_path) as register:
+                register.attach(number, document_reference(target, archive_path))
+    else:
+        # A number once taken is never given back, so the template is tried first and
+        # the folder made (it is the same whatever the number turns out to be).
+        _ensure_folder(resolve_output(out, "x").parent)
+        with tempfile.TemporaryDirectory(prefix="sopdocs-st-") as tmp:
+            _render_to(st, agency, Path(tmp) / "coba.docx", template_set, "000/000/COBA/0000")
+        issued = take_number(
+            agency,
+            KIND,
+            date=st.tanggal,
+            subject=_subject(st),
+            archive=archive_path,
+            profile_file=_profile_source(profile, st.profil, definition),
+        )
+        number = issued.number
+        target = resolve_output(out, output_name(number))
+        try:
+            _render_to(st, agency, target, template_set, number)
+        except BaseException as exc:
+            # The number stays in the book, marked void with the reason.
+            try:
+                with register_for(archive_path) as register:
+                    register.void(number, f"surat tugas gagal dibuat: {exc}"[:500])
+            except SopdocsError:
+                pass  # the original failure is the one to report
+            raise
+        with register_for(archive_path) as register:
+            register.attach(number, document_reference(target, archive_path))
+    result.docx.append(target)
+    result.numbers.append(number)
+    if pdf:
+        result.add_pdf_copies()
+    return result
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SopdocsError(f"folder keluaran {folder} tidak dapat dibuat: {exc.strerror or exc}") from None
+
+
+def _render_to(
+    st: SuratTugasDefinition, profile: AgencyProfile, target: Path, templates: TemplateSet, number: str
+) -> Path:
+    try:
+        return render_surat_tugas(st, profile, target, templates, number)
+    except OSError as exc:  # a folder where the file should go, no permission, disk full...
+        raise SopdocsError(f"{target}: tidak dapat ditulis ({exc.strerror or exc})") from None
+
+
+def _subject(st: SuratTugasDefinition) -> str:
+    text = " ".join(st.untuk.split())
+    if len(text) > 200:
+        text = text[:197].rstrip() + "..."
+    return f"Surat tugas: {text} ({len(st.kepada)} orang)"
+
+
+# --------------------------------------------------------------------------- kind
+
+
+def _sample_context() -> dict[str, Any]:
+    profile = AgencyProfile(
+        pemerintah=["PEMERINTAH PROVINSI CONTOH"],
+        instansi=["DINAS CONTOH"],
+        alamat="Jalan Contoh Nomor 1",
+        telepon="(0000) 123456",
+        email="dinas@contoh.go.id",
+        kode_unit="Contoh",
+        kota="Kota Contoh",
+        kepala=Pejabat(jabatan="Kepala Dinas Contoh", nama="NAMA KEPALA", nip="198001012005011001"),
+    )
+    st = SuratTugasDefinition.model_validate(
+        {
+            "tanggal": "2024-01-05",
+            "dasar": ["Dasar contoh"],
+            "kepada": [
+                {"nama": "Pegawai Contoh", "nip": "199001012015031002", "pangkat": "Penata Muda",
+                 "golongan": "III/a", "jabatan": "Staf"},
+            ],
+            "untuk": "Melaksanakan tugas contoh",
+            "tempat": "Kota Contoh",
+            "tanggal_mulai": "2024-01-08",
+            "tanggal_selesai": "2024-01-10",
+            "tembusan": ["Arsip"],
+        }
+    )
+    return surat_tugas_context(st, profile, "800.1.11.1/001/Contoh/2024")
+
+
+_PROVIDES = frozenset({"profil", "gaya_tanggal", "logo", "surat", "petugas", "penandatangan"})
+
+register_kind(
+    DocumentKind(
+        name=KIND,
+        template=TEMPLATE,
+        provides=_PROVIDES,
+        required=frozenset({"profil", "surat", "petugas", "penandatangan"}),
+        sample=_sample_context,
+        description="Surat tugas (kop, dasar, kepada, untuk, penanda tangan, lampiran daftar petugas)",
+    )
+)

@@ -1,0 +1,1 @@
+"""Official numbers: the register (agenda book) and the profile's numbering rules."""

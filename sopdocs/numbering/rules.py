@@ -1,0 +1,172 @@
+"""Glue between the agency profile and the number register.
+
+The profile says *how* each document kind is numbered (``penomoran``: pattern, width,
+reset, scope, and per kind ``penomoran.jenis.<kind>.kode``); the register (an SQLite file
+in the archive folder) hands out the numbers. Everything that issues a number goes
+through :func:`take_number` / :func:`reserve_number`, so all commands share one book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from sopdocs.locations import archive_dir
+from sopdocs.errors import Problem, SopdocsError, ValidationError
+from sopdocs.definitions.profile import AgencyProfile
+from sopdocs.numbering.register import IssuedNumber, NumberingRule, Register
+
+REGISTER_FILE = "register.sqlite"
+
+# NumberingRule field -> (key in an AturanNomor entry, key in Penomoran); None: not there.
+_PROFILE_KEYS: dict[str, tuple[str | None, str | None]] = {
+    "code": ("kode", None),
+    "pattern": ("pola", "pola"),
+    "width": ("lebar", "lebar"),
+    "reset": ("reset", "reset"),
+    "scope": ("lingkup", "lingkup"),
+    "insert_style": ("sisipan", "sisipan"),
+    "keamanan": ("keamanan", None),
+}
+
+
+def register_path(archive: Path) -> Path:
+    return Path(archive) / REGISTER_FILE
+
+
+def register_for(archive: Path) -> Register:
+    """The register of an archive folder (``<archive>/register.sqlite``, created on first use).
+
+    Use it as a context manager so the file is closed (Windows keeps open files locked).
+    """
+    archive = Path(archive)
+    if archive.exists() and not archive.is_dir():
+        raise SopdocsError(f"folder arsip {archive} adalah berkas, bukan folder")
+    return Register(register_path(archive))
+
+
+def _profile_line(profile_file: Path | str | None, path: tuple[str, ...]) -> int | None:
+    """Line of ``path`` in the profile file, for messages (None when it cannot be read)."""
+    if profile_file is None:
+        return None
+    from sopdocs.definitions.yamlload import load_yaml
+
+    try:
+        return load_yaml(Path(profile_file)).line(path)
+    except SopdocsError:
+        return None
+
+
+def _where(profile: AgencyProfile, profile_file: Path | str | None) -> str:
+    if profile_file is not None:
+        return str(profile_file)
+    return f"profil instansi (folder {profile.base_dir})"
+
+
+def rule_for(profile: AgencyProfile, kind: str, *, profile_file: Path | str | None = None) -> NumberingRule:
+    """The numbering rule of ``kind`` from ``profile.penomoran``.
+
+    Per-kind settings (``penomoran.jenis.<kind>``) override the profile-wide ones. The unit
+    code is the profile's ``kode_unit``. ``profile_file`` only improves error messages.
+    """
+    numbering = profile.penomoran
+    where = _where(profile, profile_file)
+    entry = numbering.jenis.get(kind)
+    if entry is None:
+        known = ", ".join(sorted(numbering.jenis)) or "(kosong)"
+        raise ValidationError(
+            [
+                Problem(
+                    f"jenis naskah {kind!r} tidak punya aturan penomoran; yang ada: {known}. "
+                    f"tambahkan `{kind}: {{kode: \"...\"}}` di bawah penomoran.jenis dengan kode "
+                    "klasifikasi jenis naskah ini",
+                    file=where,
+                    field="penomoran.jenis",
+                    line=_profile_line(profile_file, ("penomoran", "jenis")),
+                )
+            ]
+        )
+    values = {
+        "code": entry.kode,
+        "pattern": entry.pola if entry.pola is not None else numbering.pola,
+        "width": entry.lebar if entry.lebar is not None else numbering.lebar,
+        "reset": entry.reset if entry.reset is not None else numbering.reset,
+        "scope": entry.lingkup if entry.lingkup is not None else numbering.lingkup,
+        "insert_style": entry.sisipan if entry.sisipan is not None else numbering.sisipan,
+        "keamanan": entry.keamanan,
+    }
+    try:
+        return NumberingRule(kind=kind, unit=profile.kode_unit, **values)
+    except ValidationError as error:
+        raise ValidationError(
+            [_profile_problem(p, kind, entry, where, profile_file) for p in error.problems]
+        ) from None
+
+
+def _profile_problem(problem: Problem, kind: str, entry: object, where: str, profile_file: Path | str | None) -> Problem:
+    """Re-address a NumberingRule problem to the profile key the value came from."""
+    attr = (problem.field or "").rsplit(".", 1)[-1]
+    path: tuple[str, ...]
+    if attr == "unit":
+        path = ("kode_unit",)
+    elif attr in _PROFILE_KEYS:
+        entry_key, shared_key = _PROFILE_KEYS[attr]
+        if entry_key is not None and getattr(entry, entry_key, None) is not None:
+            path = ("penomoran", "jenis", kind, entry_key)
+        elif shared_key is not None:
+            path = ("penomoran", shared_key)
+        else:
+            path = ("penomoran", "jenis", kind)
+    else:
+        path = ("penomoran", "jenis", kind)
+    return Problem(
+        problem.message,
+        file=where,
+        field=".".join(path),
+        line=_profile_line(profile_file, path),
+        severity=problem.severity,
+    )
+
+
+def take_number(
+    profile: AgencyProfile,
+    kind: str,
+    *,
+    date: dt.date,
+    subject: str,
+    archive: Path | None = None,
+    document: str | Path | None = None,
+    user: str | None = None,
+    profile_file: Path | str | None = None,
+) -> IssuedNumber:
+    """Issue the next number of ``kind`` for a letter dated ``date`` (recorded at once)."""
+    rule = rule_for(profile, kind, profile_file=profile_file)
+    with register_for(archive_dir(archive)) as register:
+        return register.take(rule, date=date, subject=subject, document=document, user=user)
+
+
+def reserve_number(
+    profile: AgencyProfile,
+    kind: str,
+    *,
+    date: dt.date,
+    subject: str,
+    archive: Path | None = None,
+    user: str | None = None,
+    profile_file: Path | str | None = None,
+) -> IssuedNumber:
+    """Book a number (status ``dipesan``) for a letter not written yet; see ``attach``."""
+    rule = rule_for(profile, kind, profile_file=profile_file)
+    with register_for(archive_dir(archive)) as register:
+        return register.reserve(rule, date=date, subject=subject, user=user)
+
+
+def document_reference(document: Path, archive: Path) -> str:
+    """How a document is recorded in the register: relative to the archive when inside it
+    (the folder may move, e.g. to a shared drive), else absolute."""
+    doc = Path(document).resolve()
+    try:
+        return doc.relative_to(Path(archive).resolve()).as_posix()
+    except ValueError:
+        return str(doc)

@@ -1,0 +1,1 @@
+"""PDF copies: LibreOffice conversion and post-processing (metadata, stamps, merging)."""

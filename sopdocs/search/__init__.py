@@ -1,0 +1,1 @@
+"""The full-text index (Whoosh) and its Indonesian analysis."""

@@ -1,0 +1,1473 @@
+"""The search index of sopdocs: the only module that knows about Whoosh.
+
+Everything else talks to :class:`SearchIndex` (add/update, delete, search, rebuild,
+counts, check), so another engine (SQLite FTS5, Tantivy...) could replace
+:class:`WhooshIndex` without touching callers.
+
+Layout on disk, for an index folder ``<dir>/index``::
+
+    <dir>/index/              the live Whoosh index (+ sopdocs-build.json marker)
+    <dir>/index.lock          lock file held by every sopdocs writer
+    <dir>/index.new-<id>/     a rebuild in progress (swapped in when complete)
+    <dir>/index.old-<id>/     the previous index during a swap (deleted afterwards)
+
+Design notes:
+
+* The index is always opened with the code's own :data:`SCHEMA`; the schema pickled in
+  the index is only compared with it. A difference means "needs rebuild".
+* Writers take ``index.lock`` (an OS file lock, released if the process dies; Whoosh's
+  ``FileLock`` uses fcntl on POSIX and msvcrt on Windows) and wait for it with backoff
+  instead of failing. The lock lives outside the index folder so a rebuild can rename
+  the folder while holding it (Windows refuses to rename a folder with open files).
+* ``rebuild`` builds into ``index.new-<id>`` and swaps it in with two renames; until
+  the marker file is written the old index stays live, so a crash mid-rebuild loses
+  nothing. An interrupted swap is completed (or undone) the next time the index opens.
+* Full text is stored zlib-compressed, for snippets only (bench/search.py prints what
+  it costs); snippets are made here (``make_snippet``), not by Whoosh's highlighter,
+  which re-analyses the whole text of every hit.
+* Searching does not use Whoosh's collectors: they score one document at a time in
+  Python, and totals plus counts per kind/year need every match. ``_Evaluator`` reads
+  posting lists a block at a time (with an LRU cache of decoded blocks) and computes
+  the same BM25F scores in bulk; see its docstring.
+* Whoosh 2.7.5 quirks worked around here: ``Query.existing_terms`` skips all but one
+  field, ``Searcher.refresh`` misses deletions in reused segments, and
+  ``spelling=True`` fields make the writer stat a file for every posting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import json
+import math
+import os
+import pickle
+import re
+import shutil
+import struct
+import threading
+import time
+import uuid
+import zlib
+from abc import ABC, abstractmethod
+from bisect import bisect_left
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, Literal
+
+from whoosh import fields, formats, index, qparser, query
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import FileFormatError
+from whoosh.index import EmptyIndexError, IndexVersionError, LockError
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.filelock import FileLock
+from whoosh.util.numeric import byte_to_length
+
+from sopdocs.search.analysis import (
+    NIP_PATTERN,
+    STOP_WORDS,
+    indonesian_analyzer,
+    normalize_nip,
+    people_analyzer,
+    stem,
+    words_analyzer,
+)
+from sopdocs.errors import DateError, Problem, SopdocsError, ValidationError
+
+__all__ = [
+    "IndexCounts",
+    "IndexHealth",
+    "IndexLockedError",
+    "IndexNeedsRebuildError",
+    "IndexedDocument",
+    "SCHEMA",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResults",
+    "SortOrder",
+    "WhooshIndex",
+    "make_snippet",
+]
+
+SortOrder = Literal["relevance", "date", "date_asc"]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class IndexNeedsRebuildError(SopdocsError):
+    """The index is damaged or was built with another schema; rebuild it."""
+
+
+class IndexLockedError(SopdocsError):
+    """Another process kept the index locked for longer than the wait limit."""
+
+
+# ------------------------------------------------------------------------ data types
+
+
+@dataclass
+class IndexedDocument:
+    """One document as the index sees it."""
+
+    doc_id: str
+    number: str
+    kind: str
+    classification: str
+    case_id: str
+    title: str
+    date: dt.date
+    people: list[str] = field(default_factory=list)
+    text: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    doc_id: str
+    number: str
+    kind: str
+    title: str
+    date: dt.date | None
+    case_id: str
+    path: str
+    score: float
+    snippet: str
+    """Plain text around the matched words, which are marked ``[[like this]]``."""
+
+
+@dataclass
+class SearchResults:
+    query: str
+    hits: list[SearchHit]
+    total: int
+    """Number of matching documents (all of them, not only ``hits``)."""
+    by_kind: dict[str, int]
+    by_year: dict[int, int]
+    did_you_mean: str | None = None
+    """A corrected query when the query as typed found few or no documents."""
+    fuzzy: bool = False
+    """True when the hits are for the corrected/fuzzy query, not the query as typed."""
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[SearchHit]:
+        return iter(self.hits)
+
+
+@dataclass(frozen=True)
+class IndexCounts:
+    total: int
+    by_kind: dict[str, int]
+    by_year: dict[int, int]
+
+
+@dataclass(frozen=True)
+class IndexHealth:
+    folder: Path
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"{self.folder}: indeks baik"
+        return f"{self.folder}: indeks perlu dibangun ulang: " + "; ".join(self.problems)
+
+
+# ------------------------------------------------------------------------- interface
+
+
+class SearchIndex(ABC):
+    """What sopdocs needs from a search engine."""
+
+    @abstractmethod
+    def add(self, docs: Iterable[IndexedDocument]) -> int:
+        """Add documents, replacing any with the same ``doc_id``. Returns the count."""
+
+    def update(self, docs: Iterable[IndexedDocument]) -> int:
+        """Same as :meth:`add` (documents are keyed by ``doc_id``)."""
+        return self.add(docs)
+
+    @abstractmethod
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document; False if it was not in the index."""
+
+    @abstractmethod
+    def search(
+        self,
+        query: str,
+        *,
+        kind: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        limit: int = 20,
+        sort: SortOrder = "relevance",
+    ) -> SearchResults:
+        """Search; see :class:`WhooshIndex` for the query language."""
+
+    @abstractmethod
+    def rebuild(self, docs: Iterable[IndexedDocument]) -> int:
+        """Replace the whole index with ``docs`` (crash-safe). Returns the count."""
+
+    @abstractmethod
+    def counts(self) -> IndexCounts:
+        """Number of documents, in total, per kind and per year."""
+
+    @abstractmethod
+    def check(self, deep: bool = False) -> IndexHealth:
+        """Look for damage or a schema change."""
+
+    def close(self) -> None:  # noqa: B027 - optional for engines without resources
+        """Release open files."""
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+def build_schema() -> fields.Schema:
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True),
+        number=fields.ID(stored=True),
+        kind=fields.ID(stored=True, sortable=True),
+        classification=fields.ID(stored=True),
+        case_id=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=indonesian_analyzer(), stored=True, field_boost=2.0),
+        date=fields.DATETIME(stored=True, sortable=True),
+        year=fields.ID(sortable=True),
+        people=fields.TEXT(analyzer=people_analyzer(), field_boost=1.5),
+        text=fields.TEXT(analyzer=indonesian_analyzer()),
+        # Inflected words of title and text as written, for spelling suggestions (the
+        # stems in "text" are the other real words). Not Whoosh's spelling=True: its
+        # writer stats a file for every spelling posting (a third slower indexing).
+        words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
+        text_z=fields.STORED(),
+        path=fields.STORED(),
+    )
+
+
+SCHEMA = build_schema()
+SCHEMA_VERSION = 1
+_INDEX_NAME = "MAIN"
+_MARKER = "sopdocs-build.json"
+_SEARCH_FIELDS = ["title", "text", "people"]
+_FIELD_ALIASES = {
+    "kind": ["jenis"],
+    "date": ["tanggal"],
+    "number": ["nomor"],
+    "title": ["judul"],
+    "people": ["orang", "nama", "nip"],
+    "classification": ["klasifikasi"],
+    "case_id": ["perkara", "kasus"],
+}
+# What reading a truncated, deleted or overwritten Whoosh file raises.
+_DAMAGE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, EOFError, struct.error, pickle.UnpicklingError, zlib.error,
+    EmptyIndexError, IndexVersionError, index.IndexError, FileFormatError,
+)
+
+
+def schema_fingerprint(schema: fields.Schema) -> list[tuple[Any, ...]]:
+    """A comparable description of a schema: names, types, options and analyzers."""
+    out: list[tuple[Any, ...]] = []
+    for name, f in sorted(schema.items()):
+        analyzer = getattr(f, "analyzer", None)
+        out.append((
+            name, type(f).__name__, bool(f.stored), bool(getattr(f, "unique", False)),
+            bool(getattr(f, "scorable", False)), type(getattr(f, "format", None)).__name__,
+            type(getattr(f, "column_type", None)).__name__, bool(getattr(f, "spelling", False)),
+            getattr(f, "field_boost", 1.0), repr(analyzer) if analyzer is not None else "",
+        ))
+    out.append(("__version__", SCHEMA_VERSION))
+    return out
+
+
+# ----------------------------------------------------------------------- query syntax
+
+# A document number typed as a whole word: has a "/" and a digit, e.g.
+# 800.1.11.1/015/DTK/2024 or B-12/SEKRET/VII/2024.
+_NUMBER_RE = re.compile(r"(?<!\S)(?=[\w.\-/]*\d)\w[\w.\-]*(?:/[\w.\-]+)+(?!\S)")
+_FIELD_EXPR_RE = re.compile(r"\b\w+:(?:\[[^\]]*\]?|\{[^}]*\}?|\"[^\"]*\"?|'[^']*'?|\S+)")
+_DATE_EXPR_RE = re.compile(r"\b(?:date|tanggal):(\[[^\]]*\]?|\{[^}]*\}?|\S+)", re.IGNORECASE)
+_DATE_VALUE_RE = re.compile(r"^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$")
+_NIP_RE = re.compile(NIP_PATTERN)
+_CORRECTABLE_RE = re.compile(r"(?<![\w:*?~'\-])[^\W\d_]{4,}(?![\w*?~'\-])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+# "verifikasi AND": an operator with nothing on one side would become a required word.
+_DANGLING_OP_RE = re.compile(
+    r"^\s*(?:(?:AND|OR|ANDNOT|ANDMAYBE)\s+)+|(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+\s*$")
+
+
+def _check_date_syntax(qstring: str) -> None:
+    """Raise DateError for a ``date:`` value Whoosh would silently ignore."""
+    for m in _DATE_EXPR_RE.finditer(qstring):
+        expr = m.group(1)
+        if expr[:1] in "[{":
+            inner = expr[1:].rstrip("]}")
+            values = [v for v in re.split(r"\s+TO\s+|\s+to\s+", inner.strip()) if v.strip()]
+        else:
+            values = [expr]
+        for value in values:
+            _parse_date_value(value.strip(), m.group(0))
+
+
+def _parse_date_value(value: str, expr: str) -> None:
+    vm = _DATE_VALUE_RE.match(value)
+    problem = None
+    if not vm:
+        problem = "bukan tanggal; tulis TTTT, TTTTBB atau TTTTBBHH (mis. 20240131)"
+    else:
+        year, month, day = (int(g) if g else 1 for g in vm.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            problem = "tanggal tidak ada di kalender"
+    if problem:
+        raise DateError(f"pencarian: {expr!r}: nilai tanggal {value!r} {problem}")
+
+
+def _date_to_datetime(d: dt.date) -> dt.datetime:
+    if isinstance(d, dt.datetime):
+        return d
+    return dt.datetime(d.year, d.month, d.day)
+
+
+# --------------------------------------------------------------------------- snippets
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def make_snippet(text: str, terms: frozenset[str], width: int = 200,
+                 mark: tuple[str, str] = ("[[", "]]")) -> str:
+    """Plain-text excerpt of ``text`` around the first words whose analysed form is in
+    ``terms`` (stems, lower-case words, NIPs), those words marked with ``mark``."""
+    spans = _match_spans(text, terms, width)
+    if not spans:  # e.g. a match on the title or on a filter only: show the start
+        head = _SPACE_RE.sub(" ", text[: width + 40]).strip()
+        if len(head) <= width:
+            return head
+        return head[:width].rsplit(" ", 1)[0] + "…"
+    first = spans[0][0]
+    start = max(0, first - width // 4)
+    if start > 0:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and first - space < width // 2 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.find(" ", end)
+        end = space if 0 <= space < end + 20 else end
+    pieces: list[str] = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        pieces.append(text[pos:s])
+        pieces.append(f"{mark[0]}{text[s:e]}{mark[1]}")
+        pos = e
+    pieces.append(text[pos:end])
+    pieces.append("…" if end < len(text) else "")
+    return _SPACE_RE.sub(" ", "".join(pieces)).strip()
+
+
+def _probe_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
+    """One regex finding every place where a word that analyses to one of ``terms``
+    could be. Sastrawi removes affixes and may change only the first letter of the
+    root (pengumpulan -> kumpul), so a stem minus its first letter is a safe probe."""
+    probes = []
+    for term in terms:
+        if not term:
+            continue
+        if len(term) == 18 and term.isdigit():  # NIP, printed with or without spaces
+            probes.append(rf"{term[:8]}\s?{term[8:14]}\s?{term[14]}\s?{term[15:]}")
+        elif term.isalpha() and len(term) >= 4:
+            probes.append(re.escape(term[1:]))
+        else:
+            probes.append(re.escape(term))
+    if not probes:
+        return None
+    probes.sort(key=len, reverse=True)
+    return re.compile("|".join(probes))
+
+
+_COMPOUND_JOINERS = "-./'’"
+
+
+def _match_spans(text: str, terms: frozenset[str], width: int) -> list[tuple[int, int]]:
+    pattern = _probe_pattern(terms)
+    if pattern is None:
+        return []
+    low = text.lower()
+    n = len(low)
+    spans: list[tuple[int, int]] = []
+    stop_at = n
+    for m in pattern.finditer(low):
+        ms, me = m.span()
+        if ms > stop_at:
+            break
+        if spans and ms < spans[-1][1]:
+            continue
+        found: tuple[int, int] | None = None
+        if " " in m.group(0) or (len(m.group(0)) == 18 and m.group(0).isdigit()):
+            found = (ms, me)  # a whole NIP
+        else:
+            ws, we = ms, me
+            while ws > 0 and (low[ws - 1].isalnum() or low[ws - 1] == "_"):
+                ws -= 1
+            while we < n and (low[we].isalnum() or low[we] == "_"):
+                we += 1
+            word = low[ws:we]
+            if word not in STOP_WORDS and (word in terms or stem(word) in terms):
+                found = (ws, we)
+            else:  # a compound such as k-2024-0001 indexed whole
+                cs, ce = ws, we
+                while cs > 1 and low[cs - 1] in _COMPOUND_JOINERS and low[cs - 2].isalnum():
+                    cs -= 1
+                    while cs > 0 and low[cs - 1].isalnum():
+                        cs -= 1
+                while ce < n - 1 and low[ce] in _COMPOUND_JOINERS and low[ce + 1].isalnum():
+                    ce += 1
+                    while ce < n and low[ce].isalnum():
+                        ce += 1
+                if (cs, ce) != (ws, we) and low[cs:ce] in terms:
+                    found = (cs, ce)
+        if found:
+            if spans and found[0] < spans[-1][1]:
+                continue
+            spans.append(found)
+            if len(spans) == 1:
+                stop_at = found[0] + width
+    return spans
+
+
+# ----------------------------------------------------------------------------- locks
+
+
+class _FolderLock:
+    """Exclusive inter-process lock on ``<index>.lock`` with bounded waiting.
+
+    Re-entrant within one :class:`WhooshIndex` object (guarded by a thread lock)."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._depth = 0
+        self._lock: FileLock | None = None
+        self._thread_lock = threading.RLock()
+
+    @contextmanager
+    def hold(self, timeout: float | None = None) -> Iterator[None]:
+        with self._thread_lock:
+            if self._depth == 0:
+                self._acquire(self.timeout if timeout is None else timeout)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._lock is not None:
+                    self._lock.release()
+                    self._lock = None
+
+    def try_hold(self) -> bool:
+        """Non-blocking probe: True if nobody else holds the lock right now."""
+        with self._thread_lock:
+            if self._depth:
+                return True
+            lock = FileLock(str(self.path))
+            if lock.acquire(blocking=False):
+                lock.release()
+                return True
+            return False
+
+    def _acquire(self, timeout: float) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        while True:
+            lock = FileLock(str(self.path))
+            if lock.acquire(blocking=False):
+                self._lock = lock
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise IndexLockedError(
+                    f"{self.path}: indeks sedang dipakai proses lain (menulis atau membangun "
+                    f"ulang) dan tidak lepas dalam {timeout:g} detik; coba lagi nanti"
+                )
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.5)
+
+
+# ----------------------------------------------------------------------------- Whoosh
+
+
+class WhooshIndex(SearchIndex):
+    """Search index in ``folder`` (created if missing).
+
+    Query language (words are ANDed; case does not matter; inflections match):
+
+    * ``pengumpulan data``: both words (stemmed: "dikumpulkan" finds "pengumpulan");
+    * ``"pengumpulan data lapangan"``: a phrase (stop words inside are ignored);
+    * ``kind:surat-tugas`` (alias ``jenis:``), ``classification:``, ``case_id:``;
+    * ``date:2024``, ``date:202401``, ``date:[20240101 TO 20240131]`` (alias ``tanggal:``);
+    * a document number as printed, ``800.1.11.1/015/DTK/2024``;
+    * a NIP with or without spaces; ``OR``, ``NOT``, ``(...)``, ``word*``, ``word~``.
+
+    A bad date raises :class:`DateError`; other syntax that cannot be parsed is searched
+    as plain words.
+    """
+
+    def __init__(self, folder: Path, *, lock_timeout: float = 30.0,
+                 cache_postings: int = 250_000) -> None:
+        """``lock_timeout``: seconds a writer waits for another writer before
+        :class:`IndexLockedError`. ``cache_postings``: decoded postings kept in memory
+        between searches (0 disables; 250,000 is about 25 MB and cut the median search
+        time at 10,000 documents by a quarter)."""
+        self.folder = Path(folder)
+        self._block_cache = _BlockCache(cache_postings)
+        self.lock_timeout = lock_timeout
+        self._lock = _FolderLock(self.folder.with_name(self.folder.name + ".lock"), lock_timeout)
+        self._ix: index.Index | None = None
+        self._searcher: Any = None
+        self._evaluator: _Evaluator | None = None
+        self._marker_stamp: tuple[int, int] | None = None
+        self._problem: str | None = None
+        self._mutex = threading.RLock()
+        self._parser = self._make_parser()
+        self._open()
+
+    # ------------------------------------------------------------------ opening
+
+    def _open(self) -> None:
+        """(Re)open the live index, recovering an interrupted swap or creating it."""
+        with self._mutex:
+            self._close_searcher()
+            self._ix = None
+            self._problem = None
+            self._recover()
+            if not self._has_index_files(self.folder):
+                with self._lock.hold():
+                    if not self._has_index_files(self.folder):
+                        self._create_empty(self.folder)
+            problem = self._inspect(self.folder)
+            if problem:
+                self._problem = problem
+                return
+            self._ix = index.open_dir(str(self.folder), indexname=_INDEX_NAME, schema=SCHEMA)
+            self._marker_stamp = self._stamp()
+
+    @staticmethod
+    def _has_index_files(folder: Path) -> bool:
+        """True if the folder holds anything of an index (even a damaged one)."""
+        if not folder.is_dir():
+            return False
+        return any(p.name.startswith((_INDEX_NAME + "_", "_" + _INDEX_NAME + "_"))
+                   for p in folder.iterdir())
+
+    @staticmethod
+    def _create_empty(folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        index.create_in(str(folder), SCHEMA, indexname=_INDEX_NAME)
+        _write_marker(folder)
+
+    def _inspect(self, folder: Path) -> str | None:
+        """Return why the index in ``folder`` cannot be used, or None."""
+        try:
+            toc = index.TOC.read(FileStorage(str(folder)), _INDEX_NAME)
+        except EmptyIndexError:
+            return "daftar isi indeks (_MAIN_*.toc) tidak ada"
+        except Exception as exc:  # unpickling a foreign/damaged TOC can raise anything
+            return f"daftar isi indeks tidak terbaca ({type(exc).__name__}: {exc})"
+        if schema_fingerprint(toc.schema) != schema_fingerprint(SCHEMA):
+            return "skema indeks berbeda dengan versi sopdocs ini"
+        try:
+            ix = index.open_dir(str(folder), indexname=_INDEX_NAME, schema=SCHEMA)
+            reader = ix.reader()
+            try:
+                reader.doc_count()
+            finally:
+                reader.close()
+        except Exception as exc:  # whatever garbage in a segment file makes Whoosh raise
+            return f"berkas segmen rusak atau hilang ({type(exc).__name__}: {exc})"
+        return None
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.folder / _MARKER).stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def _recover(self) -> None:
+        """Finish or undo a swap that a crash interrupted; drop abandoned builds."""
+        parent, name = self.folder.parent, self.folder.name
+        if not parent.is_dir():
+            return
+        leftovers = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
+        olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
+        if not leftovers and not olds:
+            return
+        if not self.folder.exists() or self._lock.try_hold():
+            # Nobody is building: everything here is from a finished or crashed run.
+            with self._lock.hold():
+                leftovers = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
+                olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
+                complete = sorted((p for p in leftovers if (p / _MARKER).exists()),
+                                  key=lambda p: p.stat().st_mtime_ns)
+                if complete and self._inspect(complete[-1]) is None:
+                    newest = complete[-1]
+                    if self.folder.exists():
+                        _rename_retry(self.folder, parent / f"{name}.old-{uuid.uuid4().hex[:8]}")
+                    _rename_retry(newest, self.folder)
+                elif not self.folder.exists() and olds:
+                    newest_old = max(olds, key=lambda p: p.stat().st_mtime_ns)
+                    _rename_retry(newest_old, self.folder)
+                for p in list(parent.glob(f"{name}.new-*")) + list(parent.glob(f"{name}.old-*")):
+                    shutil.rmtree(p, ignore_errors=True)
+
+    def _require(self) -> index.Index:
+        if self._problem is not None or self._ix is None:
+            raise IndexNeedsRebuildError(
+                f"{self.folder}: indeks perlu dibangun ulang ({self._problem}); "
+                "jalankan rebuild"
+            )
+        return self._ix
+
+    def _close_searcher(self) -> None:
+        self._evaluator = None
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # closing a searcher over damaged files must not mask errors
+                pass
+            self._searcher = None
+
+    def close(self) -> None:
+        with self._mutex:
+            self._close_searcher()
+            self._ix = None
+
+    def _get_searcher(self) -> Any:
+        """The cached searcher, refreshed if the index changed (commit or rebuild)."""
+        with self._mutex:
+            if self._stamp() != self._marker_stamp:
+                self._open()  # another process swapped a rebuilt index in
+            ix = self._require()
+            try:
+                if self._searcher is not None and not self._searcher.up_to_date():
+                    # Not Searcher.refresh(): it reuses segment readers and so misses
+                    # documents deleted from an existing segment (Whoosh 2.7.5).
+                    self._close_searcher()
+                if self._searcher is None:
+                    self._searcher = ix.searcher()
+                if self._evaluator is None or self._evaluator.searcher is not self._searcher:
+                    self._evaluator = _Evaluator(self._searcher, self._block_cache)
+            except _DAMAGE_ERRORS as exc:
+                self._damaged(exc)
+            return self._searcher
+
+    def _damaged(self, exc: BaseException) -> None:
+        self._close_searcher()
+        self._problem = f"indeks rusak ({type(exc).__name__}: {exc})"
+        raise IndexNeedsRebuildError(
+            f"{self.folder}: indeks rusak, jalankan rebuild ({type(exc).__name__}: {exc})"
+        ) from exc
+
+    # ------------------------------------------------------------------ writing
+
+    @contextmanager
+    def _writer(self, **kwargs: Any) -> Iterator[Any]:
+        with self._lock.hold():
+            if self._stamp() != self._marker_stamp or self._problem:
+                self._open()
+            ix = self._require()
+            try:
+                writer = ix.writer(timeout=self.lock_timeout, delay=0.1, **kwargs)
+            except LockError as exc:
+                raise IndexLockedError(
+                    f"{self.folder}: kunci tulis Whoosh dipegang program lain ({exc})"
+                ) from exc
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    def add(self, docs: Iterable[IndexedDocument]) -> int:
+        batch: dict[str, IndexedDocument] = {}
+        for doc in docs:
+            batch[doc.doc_id] = doc  # the last version of a doc_id wins
+        rows = [_fields_for(doc) for doc in batch.values()]
+        if not rows:
+            return 0
+        with self._writer(limitmb=128) as writer:
+            for row in rows:
+                writer.update_document(**row)
+        return len(rows)
+
+    def delete(self, doc_id: str) -> bool:
+        with self._writer() as writer:
+            deleted = writer.delete_by_term("doc_id", doc_id)
+        return bool(deleted)
+
+    def rebuild(self, docs: Iterable[IndexedDocument], *, procs: int = 1,
+                limitmb: int = 256) -> int:
+        """Build a new index from ``docs`` next to the live one, then swap it in.
+
+        If ``docs`` raises or a ``doc_id`` repeats, the live index is left as it was.
+        ``procs`` > 1 uses Whoosh's multiprocessing writer.
+        """
+        parent, name = self.folder.parent, self.folder.name
+        parent.mkdir(parents=True, exist_ok=True)
+        with self._lock.hold():
+            new = parent / f"{name}.new-{uuid.uuid4().hex[:8]}"
+            count = 0
+            try:
+                new.mkdir()
+                ix = index.create_in(str(new), SCHEMA, indexname=_INDEX_NAME)
+                if procs > 1:
+                    writer = ix.writer(procs=procs, limitmb=limitmb)
+                else:
+                    writer = ix.writer(limitmb=limitmb)
+                seen: set[str] = set()
+                try:
+                    for doc in docs:
+                        if doc.doc_id in seen:
+                            raise ValidationError([Problem(
+                                f"doc_id {doc.doc_id!r} muncul lebih dari sekali",
+                                field="doc_id")])
+                        seen.add(doc.doc_id)
+                        writer.add_document(**_fields_for(doc))
+                        count += 1
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+                ix.close()
+                _write_marker(new)
+            except BaseException:
+                shutil.rmtree(new, ignore_errors=True)
+                raise
+            with self._mutex:
+                self.close()
+                old = parent / f"{name}.old-{uuid.uuid4().hex[:8]}"
+                if self.folder.exists():
+                    _rename_retry(self.folder, old)
+                _rename_retry(new, self.folder)
+                shutil.rmtree(old, ignore_errors=True)
+                self._open()
+        return count
+
+    # ------------------------------------------------------------------ reading
+
+    def counts(self) -> IndexCounts:
+        res = self.search("", limit=1)
+        return IndexCounts(total=res.total, by_kind=res.by_kind, by_year=res.by_year)
+
+    def check(self, deep: bool = False) -> IndexHealth:
+        """Re-examine the index on disk. ``deep`` also reads every stored document and
+        every posting list (slow on big indexes, finds damage inside files)."""
+        with self._mutex:
+            self._close_searcher()
+            if not self._has_index_files(self.folder):
+                problems = ["folder indeks tidak ada atau kosong"]
+                return IndexHealth(self.folder, problems)
+            problem = self._inspect(self.folder)
+            if problem is None and deep:
+                problem = self._deep_check()
+            if problem is not None:
+                self._problem = problem
+                return IndexHealth(self.folder, [problem])
+            if self._problem is not None or self._ix is None:
+                self._open()
+            return IndexHealth(self.folder, [self._problem] if self._problem else [])
+
+    def _deep_check(self) -> str | None:
+        try:
+            ix = index.open_dir(str(self.folder), indexname=_INDEX_NAME, schema=SCHEMA)
+            with ix.reader() as reader:
+                for _docnum, stored in reader.iter_docs():
+                    if stored.get("text_z"):
+                        zlib.decompress(stored["text_z"])
+                for fieldname in reader.indexed_field_names():
+                    for term in reader.lexicon(fieldname):
+                        for _ in reader.postings(fieldname, term).all_ids():
+                            pass
+        except _DAMAGE_ERRORS + (ValueError, KeyError, TypeError) as exc:
+            return f"isi indeks rusak ({type(exc).__name__}: {exc})"
+        return None
+
+    def search(
+        self,
+        query: str,
+        *,
+        kind: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        limit: int = 20,
+        sort: SortOrder = "relevance",
+    ) -> SearchResults:
+        if sort not in ("relevance", "date", "date_asc"):
+            raise SopdocsError(f"pencarian: urutan {sort!r} tidak dikenal "
+                               "(relevance, date, date_asc)")
+        if date_from and date_to and date_from > date_to:
+            raise DateError(f"pencarian: tanggal awal {date_from} sesudah tanggal akhir {date_to}")
+        qstring = (query or "").strip()
+        q = self._build_query(qstring)
+        filt = _filter_query(kind, date_from, date_to)
+        with self._mutex:
+            searcher = self._get_searcher()
+            try:
+                if q is None:
+                    return SearchResults(qstring, [], 0, {}, {})
+                res = self._run(searcher, q, filt, limit, sort, qstring)
+                if res.total <= 2 and qstring:
+                    res.did_you_mean = self._correct(searcher, qstring)
+                if res.total == 0 and qstring:
+                    retry = self._fallback(searcher, q, filt, limit, sort, qstring,
+                                           res.did_you_mean)
+                    if retry is not None:
+                        retry.did_you_mean = res.did_you_mean
+                        return retry
+                return res
+            except Exception as exc:
+                if isinstance(exc, _DAMAGE_ERRORS) or _raised_reading_files(exc):
+                    self._damaged(exc)
+                raise
+
+    # -------------------------------------------------------------- internals
+
+    @staticmethod
+    def _make_parser() -> qparser.QueryParser:
+        parser = qparser.MultifieldParser(_SEARCH_FIELDS, SCHEMA, group=qparser.AndGroup)
+        parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
+        parser.add_plugin(qparser.FuzzyTermPlugin())
+        return parser
+
+    def _build_query(self, qstring: str) -> query.Query | None:
+        """Parse the user's query; None means "cannot match anything" (only stop words)."""
+        if not qstring:
+            return query.Every()
+        _check_date_syntax(qstring)
+        parts: list[query.Query] = []
+        for number in _NUMBER_RE.findall(qstring):
+            low = number.lower()
+            parts.append(query.Or([
+                query.Term("number", number, boost=5.0),
+                query.Term("title", low), query.Term("text", low),
+            ]))
+        rest = _NUMBER_RE.sub(" ", qstring)
+        rest = _DANGLING_OP_RE.sub("", normalize_nip(rest)).strip()
+        if rest:
+            try:
+                parsed = self._parser.parse(rest)
+            except Exception:  # noqa: BLE001 - Whoosh raises bare Exception on bad syntax
+                plain = re.sub(r"[^\w\s\-./]", " ", rest)
+                parsed = qparser.MultifieldParser(
+                    _SEARCH_FIELDS, SCHEMA, group=qparser.AndGroup,
+                    plugins=[qparser.WhitespacePlugin()]).parse(plain)
+            if parsed is not query.NullQuery:
+                parts.append(parsed)
+            elif not parts:
+                return None
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else query.And(parts)
+
+    def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+             sort: SortOrder, qstring: str) -> SearchResults:
+        ev = self._evaluator
+        assert ev is not None and ev.searcher is searcher
+        scores = ev.scores(q)
+        docs = scores.keys() - ev.deleted
+        if filt is not None:
+            docs &= ev.scores(filt).keys()
+        total = len(docs)
+        kinds = ev.column("kind")
+        years = ev.column("year")
+        by_kind = dict(sorted(Counter(map(kinds.__getitem__, docs)).items()))
+        by_year = {int(y): n for y, n in sorted(Counter(map(years.__getitem__, docs)).items()) if y}
+        by_kind.pop("", None)
+        ordered = sorted(docs)  # ties keep index order, as Whoosh does
+        if sort == "relevance" and not isinstance(q, query.Every):
+            top = heapq.nlargest(limit, ordered, key=scores.__getitem__)
+        elif sort == "date_asc":
+            top = heapq.nsmallest(limit, ordered, key=ev.column("date").__getitem__)
+        else:
+            top = heapq.nlargest(limit, ordered, key=ev.column("date").__getitem__)
+        terms = _highlight_terms(q, searcher.reader())
+        hits = []
+        for docnum in top:
+            stored = searcher.stored_fields(docnum)
+            text = zlib.decompress(stored["text_z"]).decode("utf-8") if stored.get("text_z") else ""
+            date = stored.get("date")
+            hits.append(SearchHit(
+                doc_id=stored.get("doc_id", ""), number=stored.get("number", ""),
+                kind=stored.get("kind", ""), title=stored.get("title", ""),
+                date=date.date() if isinstance(date, dt.datetime) else date,
+                case_id=stored.get("case_id", ""), path=stored.get("path", ""),
+                score=float(scores.get(docnum, 0.0)), snippet=make_snippet(text, terms),
+            ))
+        return SearchResults(qstring, hits, total, by_kind, by_year)
+
+    def _correct(self, searcher: Any, qstring: str) -> str | None:
+        """Replace words that occur nowhere in the index by the closest indexed word."""
+        reader = searcher.reader()
+        masked = [(m.start(), m.end()) for m in _FIELD_EXPR_RE.finditer(qstring)]
+        masked += [(m.start(), m.end()) for m in _NUMBER_RE.finditer(qstring)]
+        masked += [(m.start(), m.end()) for m in _NIP_RE.finditer(qstring)]
+        out, pos, changed = [], 0, False
+        for m in _CORRECTABLE_RE.finditer(qstring):
+            word = m.group(0)
+            if word in _OPERATORS or any(s <= m.start() < e for s, e in masked):
+                continue
+            sug = _suggest(reader, word.lower())
+            if sug is None:
+                continue
+            if word.isupper():
+                sug = sug.upper()
+            elif word[0].isupper():
+                sug = sug[0].upper() + sug[1:]
+            out.append(qstring[pos:m.start()])
+            out.append(sug)
+            pos = m.end()
+            changed = True
+        if not changed:
+            return None
+        out.append(qstring[pos:])
+        return "".join(out)
+
+    def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+                  sort: SortOrder, qstring: str, corrected: str | None) -> SearchResults | None:
+        """No hits: try the corrected query, then the query with fuzzy words."""
+        if corrected:
+            try:
+                cq = self._build_query(corrected)
+            except SopdocsError:
+                cq = None
+            if cq is not None:
+                res = self._run(searcher, cq, filt, limit, sort, qstring)
+                if res.total:
+                    res.fuzzy = True
+                    return res
+        fq = _fuzzy(q)
+        if fq is not None:
+            res = self._run(searcher, fq, filt, limit, sort, qstring)
+            if res.total:
+                res.fuzzy = True
+                return res
+        return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fields_for(doc: IndexedDocument) -> dict[str, Any]:
+    problems = []
+    if not doc.doc_id:
+        problems.append(Problem("doc_id kosong", field="doc_id"))
+    if not isinstance(doc.date, dt.date):
+        problems.append(Problem(f"tanggal {doc.date!r} bukan datetime.date", field="date",
+                                file=doc.path or None))
+    if problems:
+        raise ValidationError(problems)
+    row: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "date": _date_to_datetime(doc.date),
+        "year": str(doc.date.year),
+        "people": "\n".join(doc.people),
+        "text": doc.text,
+        "words": f"{doc.title}\n{doc.text}",
+        "text_z": zlib.compress(doc.text.encode("utf-8"), 6),
+        "path": str(doc.path),
+    }
+    for name in ("number", "kind", "classification", "case_id", "title"):
+        value = getattr(doc, name)
+        if value:
+            row[name] = value
+    return row
+
+
+def _filter_query(kind: str | None, date_from: dt.date | None,
+                  date_to: dt.date | None) -> query.Query | None:
+    parts: list[query.Query] = []
+    if kind:
+        parts.append(query.Term("kind", kind))
+    if date_from or date_to:
+        start = _date_to_datetime(date_from) if date_from else None
+        end = _date_to_datetime(date_to) if date_to else None
+        parts.append(query.DateRange("date", start, end))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def _highlight_terms(q: query.Query, reader: Any) -> frozenset[str]:
+    """Words to mark in snippets. (Not ``Query.existing_terms``: in Whoosh 2.7.5 it
+    skips every field but the first one it sees.)"""
+    terms: set[str] = set()
+    for leaf in q.leaves():
+        try:
+            pairs = list(leaf.expanded_terms(reader, phrases=True))
+        except Exception:  # noqa: BLE001 - expansion of odd queries is best effort
+            pairs = list(leaf.terms(phrases=True))
+        for fieldname, text in pairs:
+            if fieldname in ("title", "text", "people"):
+                word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+                terms.update(word.split(" "))
+    return frozenset(terms)
+
+
+def _suggest(reader: Any, word: str) -> str | None:
+    """Closest indexed word to an unknown ``word`` (names from ``people``, words of
+    titles and texts from ``words`` and the stems in ``text``/``title``), or None if ``word``
+    is known. Closer words win, then more frequent ones."""
+    stemmed = stem(word)
+    if (reader.doc_frequency("people", word) or reader.doc_frequency("words", word)
+            or reader.doc_frequency("text", stemmed) or reader.doc_frequency("title", stemmed)):
+        return None
+    for maxdist in (1, 2):
+        best: tuple[int, str] | None = None
+        for fieldname in ("people", "words", "text", "title"):
+            for sug in reader.terms_within(fieldname, word, maxdist, prefix=1):
+                if sug == word or not sug.isalpha():
+                    continue
+                freq = reader.doc_frequency(fieldname, sug)
+                if freq and (best is None or freq > best[0] or
+                             (freq == best[0] and sug < best[1])):
+                    best = (freq, sug)
+        if best:
+            return best[1]
+    return None
+
+
+def _fuzzy(q: query.Query) -> query.Query | None:
+    changed = False
+
+    def convert(node: query.Query) -> query.Query:
+        nonlocal changed
+        if (isinstance(node, query.Term) and not isinstance(node, query.FuzzyTerm)
+                and node.fieldname in ("title", "text", "people")
+                and isinstance(node.text, str) and node.text.isalpha() and len(node.text) >= 4):
+            changed = True
+            maxdist = 1 if len(node.text) < 8 else 2
+            return query.Or([node, query.FuzzyTerm(node.fieldname, node.text, boost=0.5,
+                                                   maxdist=maxdist, prefixlength=1)])
+        return node.apply(convert)
+
+    result = convert(q)
+    return result if changed else None
+
+
+def _positions_decoder(fmt: Any) -> Callable[[bytes], Iterable[int]]:
+    """Fast decoder of Whoosh 2.7 ``Positions`` values (a uint count then a pickled
+    list of deltas whose final STOP byte was dropped); the format's own method for
+    anything else."""
+    if type(fmt) is formats.Positions:
+        loads = pickle.loads
+
+        def decode(value: bytes) -> Iterable[int]:
+            if value.endswith(b"."):
+                return accumulate(loads(value[_UINT_SIZE:]))
+            return accumulate(loads(value[_UINT_SIZE:] + b"."))
+        return decode
+    return fmt.decode_positions
+
+
+def _phrase_docs(candidates: list[int], maps: list[dict[int, tuple[bytes, float]]],
+                 decode: Callable[[bytes], Iterable[int]]) -> list[int]:
+    """The candidates where word k sits at position p + k for some p (the hot loop of
+    phrase search: positions compared as sets, C-level where possible)."""
+    last = len(maps) - 1
+    shifts = [(-k).__add__ for k in range(len(maps))]
+    first_map, last_map, last_shift = maps[0], maps[last], shifts[last]
+    middle = [(maps[k], shifts[k]) for k in range(1, last)]
+    matched = []
+    for d in candidates:
+        starts = set(decode(first_map[d][0]))
+        for vm, shift in middle:
+            starts.intersection_update(map(shift, decode(vm[d][0])))
+            if not starts:
+                break
+        else:
+            if not starts.isdisjoint(map(last_shift, decode(last_map[d][0]))):
+                matched.append(d)
+    return matched
+
+
+_UINT_SIZE = 4
+_BM25_B = 0.75
+
+
+class _BlockCache:
+    """LRU cache of decoded posting blocks, shared by the searchers of one index.
+
+    Reading a block means zlib-decompressing and unpickling it; the blocks of common
+    words are read by almost every query. Keys include the segment id, so blocks of
+    segments that were merged away simply age out. Bounded by the number of postings
+    held (about 100 bytes each with positions, measured)."""
+
+    def __init__(self, max_postings: int) -> None:
+        self.max_postings = max_postings
+        self._data: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self._size = 0
+
+    def read(self, segid: str, fieldname: str, btext: bytes, m: Any) -> tuple[Any, ...]:
+        """The data tuple (ids, weights, values) of the block ``m`` stands on."""
+        key = (segid, fieldname, btext, m._dataoffset)
+        data = self._data.get(key)
+        if data is not None:
+            self._data.move_to_end(key)
+            return data
+        if m._data is None:
+            m._read_data()
+        data = m._data
+        if self.max_postings > 0:
+            self._data[key] = data
+            self._size += m._blocklength
+            while self._size > self.max_postings and self._data:
+                _key, old = self._data.popitem(last=False)
+                self._size -= len(old[0])
+        return data
+_BM25_K1 = 1.2
+
+
+class _Evaluator:
+    """Evaluates a query over a searcher into ``{docnum: score}`` for ALL matching
+    documents, with BM25F scores equal to Whoosh's.
+
+    Why: Whoosh scores and collects one document at a time in Python (about 2 us per
+    document, 5 us with facets), so a common word in 10,000 documents costs 20-60 ms.
+    Here a term's posting list is read a block at a time and scored in one list
+    comprehension, which makes totals and facets (which need every match) cheap.
+    Terms, And/Or/Not and multi-term queries (prefix, wildcard, fuzzy, ranges) take
+    the fast path; anything else uses Whoosh's own matcher for that sub-query.
+    Relies on Whoosh 2.7's W3 codec internals, with a generic fallback.
+    """
+
+    def __init__(self, searcher: Any, cache: _BlockCache | None = None) -> None:
+        self.searcher = searcher
+        self.cache = cache or _BlockCache(0)
+        self.reader = searcher.reader()
+        self.leaves = list(self.reader.leaf_readers())
+        self.doc_count = searcher.doc_count_all()
+        deleted: set[int] = set()
+        for sub, offset in self.leaves:
+            if sub.has_deletions():
+                deleted.update(offset + d for d in sub.deleted_docs_set)
+        self.deleted = frozenset(deleted)
+        self._lengths: dict[str, list[int]] = {}
+        self._columns: dict[str, list[Any]] = {}
+
+    # --- per-document data, loaded once per searcher
+
+    def lengths(self, fieldname: str) -> list[int]:
+        if fieldname not in self._lengths:
+            out: list[int] = []
+            table = [byte_to_length(i) for i in range(256)]
+            for sub, _offset in self.leaves:
+                n = sub.doc_count_all()
+                col = None
+                try:
+                    col = sub._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                except AttributeError:
+                    col = None
+                if col is not None:
+                    out.extend(table[b] if isinstance(b, int) else byte_to_length(b) for b in col)
+                else:
+                    out.extend(sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n))
+            self._lengths[fieldname] = out
+        return self._lengths[fieldname]
+
+    def column(self, fieldname: str) -> list[Any]:
+        """Sortable column values by docnum ("kind", "year": str; "date": int)."""
+        if fieldname not in self._columns:
+            empty: Any = 0 if fieldname == "date" else ""
+            out: list[Any] = []
+            for sub, _offset in self.leaves:
+                n = sub.doc_count_all()
+                values: list[Any] = []
+                if sub.has_column(fieldname):
+                    values = list(sub.column_reader(fieldname, translate=False))[:n]
+                    values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
+                out.extend(values)
+                out.extend([empty] * (n - len(values)))
+            self._columns[fieldname] = out
+        return self._columns[fieldname]
+
+    # --- postings
+
+    def postings(self, fieldname: str, btext: bytes) -> tuple[list[int], list[float]]:
+        ids: list[int] = []
+        weights: list[float] = []
+        for sub, offset in self.leaves:
+            if (fieldname, btext) not in sub:
+                continue
+            m = sub.postings(fieldname, btext)
+            if isinstance(m, FilterMatcher):  # deletions: removed later from the result
+                m = m.child
+            seg_ids: list[int] = []
+            if isinstance(m, W3LeafMatcher) and hasattr(m, "_read_data"):
+                segid = sub.segment().segment_id()
+                while not m._atend and m._i < m._blocklength:
+                    data = self.cache.read(segid, fieldname, btext, m)
+                    n = m._blocklength
+                    seg_ids.extend(data[0] if m._byteids else accumulate(data[0]))
+                    w = data[1]
+                    if w is None:
+                        weights.extend([1.0] * n)
+                    elif isinstance(w, float):
+                        weights.extend([w] * n)
+                    else:
+                        weights.extend(w)
+                    m._next_block()
+            else:
+                while m.is_active():
+                    seg_ids.append(m.id())
+                    weights.append(m.weight())
+                    m.next()
+            ids.extend([d + offset for d in seg_ids] if offset else seg_ids)
+        return ids, weights
+
+    # --- evaluation
+
+    def all_docs(self, score: float = 0.0) -> dict[int, float]:
+        return dict.fromkeys(range(self.doc_count), score)
+
+    def scores(self, q: query.Query) -> dict[int, float]:
+        t = type(q)
+        boost = getattr(q, "boost", 1.0) or 1.0
+        if t is query.Term:
+            return self._term(q.fieldname, q.text, boost)
+        if q is query.NullQuery or t is type(query.NullQuery):
+            return {}
+        if t is query.Every:
+            return self.all_docs()
+        if t in (query.Or, query.And, query.AndMaybe, query.AndNot, query.Not):
+            return self._compound(q, boost)
+        if isinstance(q, query.MultiTerm):
+            return self._multiterm(q, boost)
+        if t is query.Phrase and q.slop == 1 and len(q.words) > 1:
+            result = self._phrase(q.fieldname, q.words, boost)
+            if result is not None:
+                return result
+        return self._generic(q)
+
+    def _term(self, fieldname: str, text: Any, boost: float) -> dict[int, float]:
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return {}
+        fieldobj = schema[fieldname]
+        btext = text if isinstance(text, bytes) else fieldobj.to_bytes(text)
+        ids, weights = self.postings(fieldname, btext)
+        if not ids:
+            return {}
+        if not fieldobj.scorable:
+            return {d: w * boost for d, w in zip(ids, weights)}
+        df = self.reader.doc_frequency(fieldname, btext)
+        idf = math.log(self.doc_count / (df + 1)) + 1
+        avg = self.searcher.avg_field_length(fieldname) or 1.0
+        lens = self.lengths(fieldname)
+        k = idf * (_BM25_K1 + 1) * boost
+        c1 = _BM25_K1 * (1 - _BM25_B)
+        c2 = _BM25_K1 * _BM25_B / avg
+        return {d: k * w / (w + c1 + c2 * lens[d]) for d, w in zip(ids, weights)}
+
+    def _compound(self, q: query.Query, boost: float) -> dict[int, float]:
+        t = type(q)
+        if t is query.Not:  # Whoosh scores "not X" as 1 (times the boost)
+            excluded = self.scores(q.query).keys()
+            return {d: boost for d in range(self.doc_count) if d not in excluded}
+        if t is query.AndNot:
+            pos = self.scores(q.a)
+            neg = self.scores(q.b).keys()
+            out = {d: s for d, s in pos.items() if d not in neg}
+        elif t is query.AndMaybe:
+            out = dict(self.scores(q.a))
+            for d, s in self.scores(q.b).items():
+                if d in out:
+                    out[d] += s
+        elif t is query.And:
+            parts = [self.scores(sub) for sub in q.subqueries]
+            if not parts:
+                return {}
+            parts.sort(key=len)
+            keys = set(parts[0])
+            for part in parts[1:]:
+                keys &= part.keys()
+                if not keys:
+                    return {}
+            out = {d: sum(part[d] for part in parts) for d in keys}
+        else:  # Or
+            parts = [self.scores(sub) for sub in q.subqueries]
+            parts = [p for p in parts if p]
+            if not parts:
+                return {}
+            parts.sort(key=len, reverse=True)
+            out = dict(parts[0])
+            for part in parts[1:]:
+                for d, s in part.items():
+                    out[d] = out.get(d, 0.0) + s
+            minmatch = getattr(q, "minmatch", 0) or 0
+            if minmatch > 1:
+                counts = Counter(d for part in parts for d in part)
+                out = {d: s for d, s in out.items() if counts[d] >= minmatch}
+        if boost != 1.0:
+            out = {d: s * boost for d, s in out.items()}
+        return out
+
+    def _multiterm(self, q: query.MultiTerm, boost: float) -> dict[int, float]:
+        fieldname = q.field()
+        if fieldname not in self.searcher.schema:
+            return {}
+        btexts = sorted(set(q._btexts(self.reader)))
+        if len(btexts) == 1:  # as Whoosh: a single expansion is scored as a word
+            return self._term(fieldname, btexts[0], boost)
+        # Ranges match on value only (constant score, as Whoosh); prefixes, wildcards
+        # and fuzzy words sum the BM25 scores of the words they expand to.
+        out: dict[int, float] = {}
+        constant = isinstance(q, (query.NumericRange, query.TermRange))
+        for btext in btexts:
+            part = self._term(fieldname, btext, 1.0)
+            for d, s in part.items():
+                out[d] = boost if constant else out.get(d, 0.0) + s * boost
+        return out
+
+    def _value_maps(self, fieldname: str, btext: bytes, wanted: list[int] | None = None
+                    ) -> dict[int, tuple[bytes, float]] | None:
+        """{docnum: (encoded positions, weight)} of one term, or None if the codec is
+        unknown. With ``wanted`` (sorted docnums) only the posting blocks that may hold
+        one of them are read."""
+        out: dict[int, tuple[bytes, float]] = {}
+        for sub, offset in self.leaves:
+            if (fieldname, btext) not in sub:
+                continue
+            m = sub.postings(fieldname, btext)
+            if isinstance(m, FilterMatcher):
+                m = m.child
+            if not (isinstance(m, W3LeafMatcher) and hasattr(m, "_read_data")):
+                return None
+            segid = sub.segment().segment_id()
+            low = offset  # smallest docnum the current block can hold
+            while not m._atend and m._i < m._blocklength:
+                high = m._maxid + offset
+                if wanted is not None:
+                    k = bisect_left(wanted, low)
+                    if k == len(wanted):
+                        break
+                    if wanted[k] > high:
+                        low = high + 1
+                        m._next_block()
+                        continue
+                data = self.cache.read(segid, fieldname, btext, m)
+                n = m._blocklength
+                ids = data[0] if m._byteids else accumulate(data[0])
+                if offset:
+                    ids = [d + offset for d in ids]
+                values = data[2]
+                size = m._fixedsize
+                if size is not None and size > 0:
+                    values = [values[i:i + size] for i in range(0, len(values), size)]
+                elif not isinstance(values, (tuple, list)):
+                    return None
+                weights = data[1]
+                if weights is None or isinstance(weights, float):
+                    weights = [weights or 1.0] * n
+                out.update(zip(ids, zip(values, weights)))
+                low = high + 1
+                m._next_block()
+        return out
+
+    def _phrase(self, fieldname: str, words: list[str], boost: float) -> dict[int, float] | None:
+        """Exact phrase (adjacent words). The rarest word's postings give candidates;
+        the other words' posting blocks are read only where a candidate may be; then
+        positions are compared with set operations. None: let Whoosh do it."""
+        schema = self.searcher.schema
+        if fieldname not in schema or not schema[fieldname].format.supports("positions"):
+            return None
+        fieldobj = schema[fieldname]
+        decode = _positions_decoder(fieldobj.format)
+        btexts = [fieldobj.to_bytes(w) for w in words]
+        dfs = [self.reader.doc_frequency(fieldname, bt) for bt in btexts]
+        if not all(dfs):
+            return {}
+        maps: dict[int, dict[int, tuple[bytes, float]]] = {}
+        candidates: list[int] | None = None
+        for i in sorted(range(len(words)), key=dfs.__getitem__):
+            vm = self._value_maps(fieldname, btexts[i], candidates)
+            if vm is None:
+                return None
+            maps[i] = vm
+            candidates = sorted(vm) if candidates is None else [d for d in candidates if d in vm]
+            if not candidates:
+                return {}
+        assert candidates is not None
+        matched = _phrase_docs(candidates, [maps[i] for i in range(len(words))], decode)
+        if not matched:
+            return {}
+        # Score like an And of the words (BM25 of each word), only where the phrase is.
+        avg = self.searcher.avg_field_length(fieldname) or 1.0
+        lens = self.lengths(fieldname)
+        c1 = _BM25_K1 * (1 - _BM25_B)
+        c2 = _BM25_K1 * _BM25_B / avg
+        out = dict.fromkeys(matched, 0.0)
+        for i in range(len(words)):
+            k = (math.log(self.doc_count / (dfs[i] + 1)) + 1) * (_BM25_K1 + 1) * boost
+            vm = maps[i]
+            for d in matched:
+                w = vm[d][1]
+                out[d] += k * w / (w + c1 + c2 * lens[d])
+        return out
+
+    def _generic(self, q: query.Query) -> dict[int, float]:
+        out: dict[int, float] = {}
+        m = q.matcher(self.searcher)
+        while m.is_active():
+            out[m.id()] = m.score()
+            m.next()
+        return out
+
+
+def _raised_reading_files(exc: BaseException) -> bool:
+    """True if ``exc`` (say a ValueError) was raised inside Whoosh's file-reading code,
+    which is what garbage in a segment file produces."""
+    tb = exc.__traceback__
+    module = ""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        tb = tb.tb_next
+    return module.startswith(("whoosh.filedb", "whoosh.codec", "whoosh.columns",
+                              "whoosh.util.varints", "whoosh.util.numeric", "pickle"))
+
+
+def _write_marker(folder: Path) -> None:
+    data = {"build": uuid.uuid4().hex, "schema_version": SCHEMA_VERSION,
+            "created": dt.datetime.now().isoformat(timespec="seconds")}
+    tmp = folder / f"{_MARKER}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, folder / _MARKER)
+
+
+def _rename_retry(src: Path, dst: Path, timeout: float = 10.0) -> None:
+    """Rename, retrying while Windows reports the folder busy (open files elsewhere)."""
+    from sopdocs.fsutil import replace_retrying
+
+    replace_retrying(src, dst, timeout=timeout, rename=os.rename, on_give_up=lambda exc: IndexLockedError(
+        f"{src}: tidak dapat mengganti folder indeks (berkas masih dibuka program "
+        f"lain? tutup jendela sopdocs lain lalu ulangi): {exc}"
+    ))

@@ -1,0 +1,1 @@
+"""Pipelines over the kinds: issuing one numbered document, and a whole activity."""
