@@ -10,6 +10,7 @@ import pytest
 from conftest import EXAMPLES
 
 from sopdocs.errors import SopdocsError, ValidationError
+from sopdocs.numbering.register import RESERVED, USED
 from sopdocs.numbering.rules import (
     archive_dir,
     document_reference,
@@ -140,6 +141,35 @@ def test_unknown_kind_without_file_still_says_where(tmp_path: Path) -> None:
     assert str(tmp_path) in str(info.value)
 
 
+def test_default_code_numbers_a_kind_the_profile_does_not_list(tmp_path: Path) -> None:
+    path = write_profile(
+        tmp_path,
+        "penomoran:\n  pola: \"{kode}/{nomor}/{unit}/{bulan_romawi}/{tahun}\"\n  lebar: 4\n"
+        "  sisipan: huruf\n  jenis:\n    sop: {kode: \"000.8.3.3\"}\n",
+    )
+    profile = load(path)
+    rule = rule_for(profile, "surat-undangan", profile_file=path, default_code="005")
+    assert (rule.kind, rule.code, rule.unit, rule.width, rule.insert_style, rule.keamanan) == (
+        "surat-undangan", "005", "434.100", 4, "huruf", None,
+    )
+    assert rule.format_number(3, date=dt.date(2024, 2, 1)) == "005/0003/434.100/II/2024"
+    # a listed kind keeps its own code; without a default code an unlisted kind is refused
+    assert rule_for(profile, "sop", default_code="999").code == "000.8.3.3"
+    with pytest.raises(ValidationError, match="surat-undangan"):
+        rule_for(profile, "surat-undangan", profile_file=path)
+    with pytest.raises(ValidationError, match="kode klasifikasi bawaan jenis naskah 'surat-undangan'") as info:
+        rule_for(profile, "surat-undangan", profile_file=path, default_code="0 5")
+    (problem,) = info.value.problems
+    assert (problem.file, problem.field) == (str(path), "penomoran.jenis")
+
+
+def test_default_code_with_a_bad_shared_setting_blames_the_profile_key(tmp_path: Path) -> None:
+    path = write_profile(tmp_path, "penomoran:\n  reset: bulanan\n")
+    with pytest.raises(ValidationError) as info:
+        rule_for(load(path), "surat-undangan", profile_file=path, default_code="005")
+    assert {p.field for p in info.value.problems} == {"penomoran.pola"}
+
+
 def test_bad_pattern_points_at_the_profile_key(tmp_path: Path) -> None:
     path = write_profile(
         tmp_path,
@@ -234,3 +264,29 @@ def test_numbers_never_collide_across_processes(tmp_path: Path) -> None:
         assert worker.exitcode == 0
     assert len(taken) == len(set(taken)) == 45
     assert sorted(taken) == [f"800.1.11.1/{n:03d}/Disnakertrans/2024" for n in range(1, 46)]
+
+
+def test_key_and_txn_pass_through_to_the_register(tmp_path: Path) -> None:
+    profile = load(EXAMPLES / "profil.yaml")
+    archive = tmp_path / "arsip"
+    day = dt.date(2024, 1, 5)
+    taken = take_number(profile, "surat-tugas", date=day, subject="a", archive=archive, key="st:a")
+    booked = reserve_number(profile, "surat-tugas", date=day, subject="b", archive=archive,
+                            key="st:b", txn="run-1")
+    unlisted = reserve_number(profile, "surat-undangan", date=day, subject="c", archive=archive,
+                              txn="run-1", default_code="005")
+    assert taken.key == "st:a" and taken.status == USED
+    assert (booked.key, booked.txn, booked.status) == ("st:b", "run-1", RESERVED)
+    assert unlisted.number == "005/001/Disnakertrans/2024"
+    with register_for(archive) as register:
+        register.confirm("run-1", {booked.number: "b.docx", unlisted.number: "c.docx"})
+        found = register.find_by_key("surat-tugas", "st:b")
+    assert found is not None and (found.number, found.document) == (booked.number, "b.docx")
+
+
+def test_register_for_passes_on_wait(tmp_path: Path) -> None:
+    heard: list[str] = []
+    with register_for(tmp_path / "arsip", on_wait=heard.append) as register:
+        assert register.on_wait == heard.append
+    with register_for(tmp_path / "arsip") as register:
+        assert register.on_wait is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sopdocs.locations import archive_dir
@@ -35,15 +36,17 @@ def register_path(archive: Path) -> Path:
     return Path(archive) / REGISTER_FILE
 
 
-def register_for(archive: Path) -> Register:
+def register_for(archive: Path, on_wait: Callable[[str], None] | None = None) -> Register:
     """The register of an archive folder (``<archive>/register.sqlite``, created on first use).
 
     Use it as a context manager so the file is closed (Windows keeps open files locked).
+    ``on_wait`` hears (once) when another user's process keeps the register locked for
+    a while; see :class:`Register`.
     """
     archive = Path(archive)
     if archive.exists() and not archive.is_dir():
         raise SopdocsError(f"folder arsip {archive} adalah berkas, bukan folder")
-    return Register(register_path(archive))
+    return Register(register_path(archive), on_wait=on_wait)
 
 
 def _profile_line(profile_file: Path | str | None, path: tuple[str, ...]) -> int | None:
@@ -64,15 +67,26 @@ def _where(profile: AgencyProfile, profile_file: Path | str | None) -> str:
     return f"profil instansi (folder {profile.base_dir})"
 
 
-def rule_for(profile: AgencyProfile, kind: str, *, profile_file: Path | str | None = None) -> NumberingRule:
+def rule_for(
+    profile: AgencyProfile,
+    kind: str,
+    *,
+    profile_file: Path | str | None = None,
+    default_code: str | None = None,
+) -> NumberingRule:
     """The numbering rule of ``kind`` from ``profile.penomoran``.
 
     Per-kind settings (``penomoran.jenis.<kind>``) override the profile-wide ones. The unit
     code is the profile's ``kode_unit``. ``profile_file`` only improves error messages.
+    A kind without an entry is numbered with the profile-wide settings and
+    ``default_code`` (the kind's own classification code) when that is given, else
+    refused.
     """
     numbering = profile.penomoran
     where = _where(profile, profile_file)
     entry = numbering.jenis.get(kind)
+    if entry is None and default_code is not None:
+        return _default_rule(profile, kind, default_code, where, profile_file)
     if entry is None:
         known = ", ".join(sorted(numbering.jenis)) or "(kosong)"
         raise ValidationError(
@@ -87,21 +101,56 @@ def rule_for(profile: AgencyProfile, kind: str, *, profile_file: Path | str | No
                 )
             ]
         )
-    values = {
-        "code": entry.kode,
-        "pattern": entry.pola if entry.pola is not None else numbering.pola,
-        "width": entry.lebar if entry.lebar is not None else numbering.lebar,
-        "reset": entry.reset if entry.reset is not None else numbering.reset,
-        "scope": entry.lingkup if entry.lingkup is not None else numbering.lingkup,
-        "insert_style": entry.sisipan if entry.sisipan is not None else numbering.sisipan,
-        "keamanan": entry.keamanan,
-    }
     try:
-        return NumberingRule(kind=kind, unit=profile.kode_unit, **values)
+        return NumberingRule(
+            kind=kind,
+            unit=profile.kode_unit,
+            code=entry.kode,
+            pattern=entry.pola if entry.pola is not None else numbering.pola,
+            width=entry.lebar if entry.lebar is not None else numbering.lebar,
+            reset=entry.reset if entry.reset is not None else numbering.reset,
+            scope=entry.lingkup if entry.lingkup is not None else numbering.lingkup,
+            insert_style=entry.sisipan if entry.sisipan is not None else numbering.sisipan,
+            keamanan=entry.keamanan,
+        )
     except ValidationError as error:
         raise ValidationError(
             [_profile_problem(p, kind, entry, where, profile_file) for p in error.problems]
         ) from None
+
+
+def _default_rule(
+    profile: AgencyProfile, kind: str, code: str, where: str, profile_file: Path | str | None
+) -> NumberingRule:
+    """The rule of a kind the profile does not list: shared settings and the kind's code."""
+    numbering = profile.penomoran
+    try:
+        return NumberingRule(
+            kind=kind,
+            code=code,
+            unit=profile.kode_unit,
+            pattern=numbering.pola,
+            width=numbering.lebar,
+            reset=numbering.reset,
+            scope=numbering.lingkup,
+            insert_style=numbering.sisipan,
+        )
+    except ValidationError as error:
+        problems = []
+        for problem in error.problems:
+            if (problem.field or "").endswith(".code"):
+                problems.append(
+                    Problem(
+                        f"kode klasifikasi bawaan jenis naskah {kind!r} ({code!r}) tidak sah; "
+                        f"tambahkan `{kind}: {{kode: \"...\"}}` di bawah penomoran.jenis",
+                        file=where,
+                        field="penomoran.jenis",
+                        line=_profile_line(profile_file, ("penomoran", "jenis")),
+                    )
+                )
+            else:
+                problems.append(_profile_problem(problem, kind, None, where, profile_file))
+        raise ValidationError(problems) from None
 
 
 def _profile_problem(problem: Problem, kind: str, entry: object, where: str, profile_file: Path | str | None) -> Problem:
@@ -139,11 +188,18 @@ def take_number(
     document: str | Path | None = None,
     user: str | None = None,
     profile_file: Path | str | None = None,
+    key: str | None = None,
+    default_code: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IssuedNumber:
-    """Issue the next number of ``kind`` for a letter dated ``date`` (recorded at once)."""
-    rule = rule_for(profile, kind, profile_file=profile_file)
-    with register_for(archive_dir(archive)) as register:
-        return register.take(rule, date=date, subject=subject, document=document, user=user)
+    """Issue the next number of ``kind`` for a letter dated ``date`` (recorded at once).
+
+    ``key`` is the document's identity key (see :meth:`Register.find_by_key`);
+    ``default_code`` numbers a kind the profile does not list (see :func:`rule_for`).
+    """
+    rule = rule_for(profile, kind, profile_file=profile_file, default_code=default_code)
+    with register_for(archive_dir(archive), on_wait=on_wait) as register:
+        return register.take(rule, date=date, subject=subject, document=document, user=user, key=key)
 
 
 def reserve_number(
@@ -155,11 +211,19 @@ def reserve_number(
     archive: Path | None = None,
     user: str | None = None,
     profile_file: Path | str | None = None,
+    key: str | None = None,
+    txn: str | None = None,
+    default_code: str | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IssuedNumber:
-    """Book a number (status ``dipesan``) for a letter not written yet; see ``attach``."""
-    rule = rule_for(profile, kind, profile_file=profile_file)
-    with register_for(archive_dir(archive)) as register:
-        return register.reserve(rule, date=date, subject=subject, user=user)
+    """Book a number (status ``dipesan``) for a letter not written yet.
+
+    Without ``txn`` it waits for ``attach``; with ``txn`` it belongs to that run and is
+    settled by :meth:`Register.confirm` or :meth:`Register.release`.
+    """
+    rule = rule_for(profile, kind, profile_file=profile_file, default_code=default_code)
+    with register_for(archive_dir(archive), on_wait=on_wait) as register:
+        return register.reserve(rule, date=date, subject=subject, user=user, key=key, txn=txn)
 
 
 def document_reference(document: Path, archive: Path) -> str:
