@@ -593,7 +593,7 @@ def test_docx_text_reads_body_tables_headers_footers_and_text_boxes_once(tmp_pat
 
 
 def test_find_people_in_a_rendered_surat_tugas(tmp_path: Path) -> None:
-    from sopdocs.kinds.surattugas import render_surat_tugas_file
+    from sopdocs.workflow.issue import render_surat_tugas_file
 
     rendered = render_surat_tugas_file(EXAMPLES / "surat-tugas.yaml", tmp_path / "out", archive=tmp_path / "arsip")
     found = find_people(docx_text(rendered.docx[0]))
@@ -628,6 +628,14 @@ def _archive_forever(root: str, seed: int, started: Any) -> None:
         arc.add(case_id, source, kind="kuesioner", number=f"000.5.2/{seed}{n:04d}/Uji/2024",
                 date=dt.date(2024, 1, 1) + dt.timedelta(days=n % 300), title=f"Dokumen {n}")
         started.set()
+        if n % 4 == 2:  # a whole case file in one step, as `sopdocs run` files it
+            docs = [NewDocument(file=make_docx(sources / f"f{n}-{k}.docx", f"Surat pendataan {n} {k}",
+                                               "data " * rnd.randint(1, 3000)),
+                                kind="surat-tugas", number=f"800/{seed}{n:04d}{k}/Uji/2024", date=dt.date(2024, 2, 1),
+                                title=f"Surat {n} {k}", people=[])
+                    for k in range(4)]
+            arc.file_case(f"F{seed}-{n}", classification="800.1.11.1", description=f"berkas utuh {n}",
+                          creator="Dinas Uji", unit="Uji", documents=docs)
         n += 1
 
 

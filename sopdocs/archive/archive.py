@@ -18,7 +18,11 @@ in one BagIt bag. Layout of an archive folder::
 Crash safety:
 
 * A new case file is written completely into ``.staging-<case-id>-<token>`` and renamed
-  into place: it appears whole or not at all.
+  into place: it appears whole or not at all. :meth:`Archive.file_case` does this with
+  all of a case file's documents and seals it, so a run never leaves half a case file.
+* A case file made the older way (open, add, seal) by a run that stopped half-way is
+  open and empty, or still carries ``Sopdocs-Sedang-Dibuat: ya``
+  (``open_case(pending=True)``): verify reports it as incomplete, cleanup deletes it.
 * Adding to a case file is a transaction inside its bag (``sopdocs.archive.bag``): new files
   and new manifests are staged in ``.update-<token>``, a ``COMMIT`` marker makes the
   change count, then files are moved in, manifests last. A crash before ``COMMIT``
@@ -63,6 +67,7 @@ from sopdocs.archive.casefile import (
     ArchiveError,
     CaseFile,
     Item,
+    kind_label,
 )
 from sopdocs.archive.retention import retention_for
 
@@ -74,6 +79,7 @@ __all__ = [
     "Archive",
     "ArchiveError",
     "ArchivedFile",
+    "ArchivedNumber",
     "CaseFile",
     "Finding",
     "Item",
@@ -114,6 +120,9 @@ class NewDocument:
     """None: taken from the document text (names next to NIPs); [] for nobody."""
     copy_of: int | str | None = None
     """The item (number, or document number) this is a copy of; makes it ``kopi``."""
+    revises: int | str | None = None
+    """The item (number, or document number) this corrected version of the same letter
+    replaces (a re-render after a typo); the earlier item stays in the case as history."""
     media: str | None = None
     level: str | None = None
     classification: str | None = None
@@ -167,6 +176,20 @@ class VerifyReport:
         lines = [str(f) for f in self.findings]
         lines.append(f"{len(self.findings)} masalah di {len({f.case_id for f in self.findings})} berkas")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ArchivedNumber:
+    """A numbered item in the archive (see :meth:`Archive.numbered_items`)."""
+
+    number: str
+    kind: str
+    date: dt.date
+    title: str
+    case_id: str
+    item: int
+    reference: str
+    """``berkas/<case-id>/data/<main file>``, relative to the archive folder."""
 
 
 @dataclass
@@ -336,6 +359,67 @@ class Archive:
                 self.warnings.append(Problem(str(exc), file=str(path)))
         return sorted(found, key=lambda c: (c.case_number, c.case_id))
 
+    def numbered_items(self) -> Iterator[ArchivedNumber]:
+        """Every numbered item of every case file, by case id and item, read from each
+        case file's item list (the truth): one JSON read per case file, no hashing.
+        Items without a number and copies of another item of the same case file
+        (``copy_of``) are left out; unreadable case files go to :attr:`warnings`."""
+        for case_id in self.case_ids():
+            path = self.cases_dir / case_id
+            if not (path / "data" / ITEM_FILE).is_file():
+                continue
+            try:
+                case = self._load(path)[0]
+            except SopdocsError as exc:
+                self.warnings.append(Problem(str(exc), file=str(path)))
+                continue
+            replaced = {item.revises for item in case.items if item.revises is not None}
+            for item in case.items:
+                if not item.number or item.copy_of is not None or item.item in replaced:
+                    continue  # unnumbered, a copy, or an earlier version of a corrected letter
+                yield ArchivedNumber(number=item.number, kind=item.kind, date=item.date, title=item.title,
+                                     case_id=case.case_id, item=item.item,
+                                     reference=_reference(case.case_id, item.main.name))
+
+    def item_reference(self, case_id: str, item: int) -> str:
+        """``berkas/<case>/data/<file>``: where item ``item`` of a case file is, relative
+        to the archive folder (see :meth:`resolve_reference`)."""
+        case = self.case(case_id)
+        return _reference(case.case_id, case.item(item).main.name)
+
+    def resolve_reference(self, ref: str) -> Path | None:
+        """The archived file a reference (``berkas/<case>/data/<file>``, as made by
+        :meth:`item_reference`) points at; None if no case file holds it (any more).
+        A reference that is not of that form (absolute, ``..``, back slashes, other
+        folders) raises ValidationError: it never reaches a file elsewhere."""
+        parts = ref.split("/") if isinstance(ref, str) else []
+        bad = (len(parts) != 4 or parts[0] != CASES or parts[2] != "data" or "\\" in ref or ":" in ref
+               or not _CASE_ID_RE.match(parts[1]) or ".." in parts[1] or not bagit_layer.is_payload_name(parts[3]))
+        if not bad:
+            try:
+                check_case_id(parts[1])
+            except ValidationError:
+                bad = True
+        if bad:
+            raise ValidationError([Problem(f"rujukan arsip {ref!r} tidak sah (bentuknya berkas/<ID berkas>/data/"
+                                           "<nama berkas>)", field="reference")])
+        case_dir = self.cases_dir / parts[1]
+        if not (case_dir / "data" / ITEM_FILE).is_file():
+            return None
+        try:
+            case = self._load(case_dir)[0]
+        except SopdocsError as exc:
+            self.warnings.append(Problem(str(exc), file=str(case_dir)))
+            return None
+        if not any(f.name == parts[3] for item in case.items for f in item.files):
+            return None
+        path = case_dir / "data" / parts[3]
+        try:
+            inside = path.resolve().is_relative_to(self.cases_dir.resolve())
+        except OSError:
+            return None
+        return path if inside and path.is_file() else None
+
     # ------------------------------------------------------------------ case files
 
     def _recover(self, case_dir: Path) -> None:
@@ -353,6 +437,80 @@ class Archive:
                     found.append(path)
         return sorted(found)
 
+    def _new_case_problems(self, case_id: str, classification: str, description: str) -> list[Problem]:
+        """What is wrong with the id, classification and description of a new case file."""
+        problems: list[Problem] = []
+        try:
+            check_case_id(case_id)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        if not isinstance(classification, str) or not _CODE_RE.match(classification.strip()):
+            problems.append(Problem(f"kode klasifikasi {classification!r} tidak sah (mis. 000.5.2)",
+                                    field="classification"))
+        if not isinstance(description, str) or not description.strip():
+            problems.append(Problem("uraian informasi berkas kosong", field="description"))
+        return problems
+
+    def _clash(self, case_id: str) -> tuple[str, str] | None:
+        """(existing id, message) when a case file of this id exists, in any letter case
+        (Windows and macOS see ``ABC`` and ``abc`` as one folder); None when free."""
+        existing = {p.casefold(): p for p in self.case_ids()}
+        found = existing.get(case_id.casefold())
+        if found is None:
+            return None
+        if found != case_id:
+            message = (f"berkas {found!r} sudah ada; ID berkas {case_id!r} hanya berbeda huruf besar/kecil "
+                       "(Windows menganggapnya sama)")
+        else:
+            message = f"berkas {case_id!r} sudah ada di arsip {self.root}"
+        try:
+            incomplete = self._load(self.cases_dir / found)[0].incomplete
+        except SopdocsError:
+            incomplete = False
+        if incomplete:
+            message += (f"; berkas {found} tidak lengkap (proses yang membuatnya terhenti sebelum selesai): "
+                        "hapus dengan `sopdocs archive verify --clean` lalu ulangi")
+        return found, message
+
+    def check_new_case(self, case_id: str, classification: str, description: str = "x") -> None:
+        """Every check :meth:`file_case` makes on a new case file's id and classification,
+        without writing anything: a safe id, a valid classification code, a description,
+        and no case file of that id yet (in any letter case). Raises ValidationError
+        listing every problem, so a run can stop before it takes an official number."""
+        problems = self._new_case_problems(case_id, classification, description)
+        if not any(p.field == "case_id" for p in problems):
+            clash = self._clash(case_id)
+            if clash is not None:
+                problems.append(Problem(clash[1], field="case_id"))
+        if problems:
+            raise ValidationError(problems)
+
+    def _draft_case(self, case_id: str, classification: str, description: str, *, creator: str | None,
+                    unit: str | None, location: str, folder: str, box: str, pending: bool = False) -> CaseFile:
+        """The description of a new case file (checked; not numbered, not written yet)."""
+        problems = self._new_case_problems(case_id, classification, description)
+        if problems:
+            raise ValidationError(problems)
+        profile = self.profile
+        if creator is None:
+            creator = " ".join(profile.instansi) if profile is not None else ""
+        if unit is None:
+            unit = profile.kode_unit if profile is not None else ""
+        retention = retention_for(profile.retensi, classification) if profile is not None else None
+        return CaseFile(
+            case_id=case_id,
+            case_number=0,
+            classification=classification.strip(),
+            description=" ".join(description.split()),
+            creator=" ".join(creator.split()),
+            unit=" ".join(unit.split()),
+            created="",
+            location=location, folder=folder, box=box,
+            retention=retention,
+            path=self.cases_dir / case_id,
+            pending=pending,
+        )
+
     def open_case(
         self,
         case_id: str,
@@ -365,6 +523,7 @@ class Archive:
         folder: str = "",
         box: str = "",
         exist_ok: bool = False,
+        pending: bool = False,
     ) -> CaseFile:
         """Create a case file (an empty bag holding only its item list).
 
@@ -372,60 +531,128 @@ class Archive:
         pengolah) to the profile's unit code; the retention comes from the profile's
         schedule by ``classification`` (or its nearest parent code). With ``exist_ok``
         an existing case file of that id is returned as it is.
-        """
-        check_case_id(case_id)
-        problems = []
-        if not isinstance(classification, str) or not _CODE_RE.match(classification.strip()):
-            problems.append(Problem(f"kode klasifikasi {classification!r} tidak sah (mis. 000.5.2)",
-                                    field="classification"))
-        if not isinstance(description, str) or not description.strip():
-            problems.append(Problem("uraian informasi berkas kosong", field="description"))
-        if problems:
-            raise ValidationError(problems)
-        profile = self.profile
-        if creator is None:
-            creator = " ".join(profile.instansi) if profile is not None else ""
-        if unit is None:
-            unit = profile.kode_unit if profile is not None else ""
-        retention = retention_for(profile.retensi, classification) if profile is not None else None
 
+        ``pending``: the caller will add its documents and then :meth:`seal` it; until
+        then the case file carries ``Sopdocs-Sedang-Dibuat: ya`` and :meth:`verify`
+        reports it as incomplete (:meth:`cleanup` removes it). :meth:`file_case` does
+        all of this in one step and is preferred.
+        """
+        draft = self._draft_case(case_id, classification, description, creator=creator, unit=unit,
+                                 location=location, folder=folder, box=box, pending=pending)
         self.cases_dir.mkdir(parents=True, exist_ok=True)
         with self._lock.hold():
-            existing = {p.casefold(): p for p in self.case_ids()}
-            if case_id.casefold() in existing:
-                if existing[case_id.casefold()] != case_id:
-                    raise ArchiveError(f"berkas {existing[case_id.casefold()]!r} sudah ada; ID berkas "
-                                       f"{case_id!r} hanya berbeda huruf besar/kecil (Windows menganggapnya sama)")
-                if exist_ok:
+            clash = self._clash(case_id)
+            if clash is not None:
+                found, message = clash
+                if found == case_id and exist_ok:
                     return self.case(case_id)
-                raise ArchiveError(f"berkas {case_id!r} sudah ada di arsip {self.root}")
-            for stale in self._stale_staging(case_id):
-                shutil.rmtree(stale, ignore_errors=True)
-            if profile is not None and retention is None:
-                self.warnings.append(Problem(
-                    f"kode klasifikasi {classification} (dan induknya) tidak ada di jadwal retensi profil; "
-                    "retensi berkas belum diatur", field="retensi", severity="warning"))
-            case = CaseFile(
-                case_id=case_id,
-                case_number=self._next_case_number(),
-                classification=classification.strip(),
-                description=" ".join(description.split()),
-                creator=" ".join(creator.split()),
-                unit=" ".join(unit.split()),
-                created=_now(),
-                location=location, folder=folder, box=box,
-                retention=retention,
-                path=self.cases_dir / case_id,
-            )
-            staging = self.cases_dir / f"{STAGING_PREFIX}{case_id}-{uuid.uuid4().hex[:12]}"
-            try:
-                bagit_layer.write_new_bag(
-                    staging, [bagit_layer.PayloadFile(ITEM_FILE, data=case.to_json())], case.bag_info())
-                os.rename(staging, case.path)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+                raise ArchiveError(message)
+            case, _, _ = self._write_case(draft, [])
         return case
+
+    def file_case(
+        self,
+        case_id: str,
+        *,
+        classification: str,
+        description: str,
+        documents: Sequence[NewDocument],
+        location: str = "",
+        pdf: bool = False,
+        seal: bool = True,
+        closed: dt.date | None = None,
+        creator: str | None = None,
+        unit: str | None = None,
+        folder: str = "",
+        box: str = "",
+        pdfa: bool = False,
+        watermark: str | None = None,
+        footer: bool = True,
+    ) -> CaseFile:
+        """Create a new case file complete with its ``documents`` (and their PDF copies
+        with ``pdf``; see :meth:`add_many` for ``pdfa``, ``watermark``, ``footer``),
+        sealed unless ``seal=False`` (closed on ``closed``, default today).
+
+        All or nothing: everything is prepared in a private temporary folder, written
+        into one ``.staging-*`` folder under the archive lock, checked, and renamed into
+        place with one ``os.rename``; then the documents are indexed. Any failure before
+        the rename (a bad document, a failed PDF conversion, a full disk, Ctrl+C)
+        removes the staging folder and leaves the archive as it was, so the same call
+        can simply be repeated. The id and classification are checked first
+        (:meth:`check_new_case`), before any work.
+        """
+        self.check_new_case(case_id, classification, description)
+        draft = self._draft_case(case_id, classification, description, creator=creator, unit=unit,
+                                 location=location, folder=folder, box=box)
+        self._check_documents(documents, draft)
+        with tempfile.TemporaryDirectory(prefix="sopdocs-arsip-") as tmp:
+            prepared = self._prepare(documents, draft, Path(tmp), pdf=pdf, pdfa=pdfa,
+                                     watermark=watermark, footer=footer)
+            made_dir = not self.cases_dir.exists()
+            self.cases_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                with self._lock.hold():
+                    clash = self._clash(case_id)
+                    if clash is not None:
+                        raise ValidationError([Problem(clash[1], field="case_id")])
+                    case, new, marker = self._write_case(draft, prepared, seal=seal, closed=closed)
+            except BaseException:
+                if made_dir:
+                    try:
+                        self.cases_dir.rmdir()
+                    except OSError:
+                        pass
+                raise
+        self._index_new(case, new, marker)
+        return case
+
+    def _write_case(self, draft: CaseFile, prepared: list[_Prepared], *, seal: bool = False,
+                    closed: dt.date | None = None
+                    ) -> tuple[CaseFile, list[tuple[Item, str]], tuple[Path, InterProcessLock] | None]:
+        """With the archive lock held: number the new case file, write it with its prepared
+        documents into one staging folder, check that, rename it into place. Returns the
+        case file, its new items with their text, and the index marker (if any)."""
+        for stale in self._stale_staging(draft.case_id):
+            shutil.rmtree(stale, ignore_errors=True)
+        case = replace(draft, case_number=self._next_case_number(), created=_now())
+        _, new, add_files, problems = self._build_items(case, [], prepared)
+        if problems:
+            raise ValidationError(problems)
+        case = replace(case, items=tuple(item for item, _ in new))
+        if seal:
+            case = self._sealed(case, closed=closed)
+        staging = self.cases_dir / f"{STAGING_PREFIX}{case.case_id}-{uuid.uuid4().hex[:12]}"
+        marker: tuple[Path, InterProcessLock] | None = None
+        try:
+            payload = bagit_layer.write_new_bag(
+                staging, [bagit_layer.PayloadFile(ITEM_FILE, data=case.to_json()), *add_files], case.bag_info())
+            self._check_new_bag(staging, case, payload)
+            if new and self.use_index:
+                marker = self._announce(case.case_id)
+            os.rename(staging, case.path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            if marker is not None:
+                self._retire(marker, done=True)
+            raise
+        if self.profile is not None and case.retention is None:
+            self.warnings.append(Problem(
+                f"kode klasifikasi {case.classification} (dan induknya) tidak ada di jadwal retensi profil; "
+                "retensi berkas belum diatur", field="retensi", severity="warning"))
+        return case, new, marker
+
+    @staticmethod
+    def _check_new_bag(staging: Path, case: CaseFile, payload: Mapping[str, tuple[str, int]]) -> None:
+        """A staged case file must hold exactly its items as prepared and be a valid bag."""
+        expected = {f"data/{f.name}": f.sha256 for item in case.items for f in item.files}
+        written = {key: digest for key, (digest, _) in payload.items() if key != f"data/{ITEM_FILE}"}
+        if written != expected:
+            changed = sorted(k for k in set(written) | set(expected) if written.get(k) != expected.get(k))
+            raise ArchiveError(f"{', '.join(changed)}: berkas berubah saat diarsipkan; ulangi")
+        findings = bagit_layer.check_bag(staging)
+        if findings:
+            raise ArchiveError(f"berkas {case.case_id} yang disiapkan tidak utuh: "
+                               + "; ".join(f"{f.path}: {f.detail}" for f in findings[:5]))
 
     def _next_case_number(self) -> int:
         highest = 0
@@ -457,17 +684,20 @@ class Archive:
         ``closed`` (default today). The retention is looked up again in the profile, if
         one is given, and the storage location may be recorded."""
         closed = closed or dt.date.today()
+        return self._rewrite_case(case_id, lambda case: self._sealed(case, closed=closed, location=location,
+                                                                     folder=folder, box=box))
 
-        def change(case: CaseFile) -> CaseFile:
-            retention = case.retention
-            if self.profile is not None:
-                retention = retention_for(self.profile.retensi, case.classification) or retention
-            return replace(case, status=STATUS_CLOSED, closed=closed, retention=retention,
-                           location=case.location if location is None else location,
-                           folder=case.folder if folder is None else folder,
-                           box=case.box if box is None else box)
-
-        return self._rewrite_case(case_id, change)
+    def _sealed(self, case: CaseFile, *, closed: dt.date | None, location: str | None = None,
+                folder: str | None = None, box: str | None = None) -> CaseFile:
+        """``case`` closed (see :meth:`seal`); no longer pending."""
+        retention = case.retention
+        if self.profile is not None:
+            retention = retention_for(self.profile.retensi, case.classification) or retention
+        return replace(case, status=STATUS_CLOSED, closed=closed or dt.date.today(), retention=retention,
+                       pending=False,
+                       location=case.location if location is None else location,
+                       folder=case.folder if folder is None else folder,
+                       box=case.box if box is None else box)
 
     def reopen(self, case_id: str) -> CaseFile:
         return self._rewrite_case(case_id, lambda c: replace(c, status=STATUS_OPEN, closed=None))
@@ -551,7 +781,7 @@ class Archive:
                     + ", ".join(sorted(ALLOWED_SUFFIXES)), "file")
             if not isinstance(doc.kind, str) or not _KIND_RE.match(doc.kind):
                 bad(f"jenis naskah {doc.kind!r} tidak sah: huruf kecil, angka dan tanda hubung "
-                    f"(mis. {', '.join(list(KIND_LABELS)[:4])})", "kind")
+                    "(mis. sop, surat-tugas, kuesioner, foto)", "kind")
             if not isinstance(doc.title, str) or not doc.title.strip():
                 bad("judul kosong", "title")
             if isinstance(doc.date, dt.datetime) or not isinstance(doc.date, dt.date):
@@ -613,7 +843,7 @@ class Archive:
                 prep = prepared[position]
                 doc = prep.doc
                 set_metadata(made, number=doc.number or None, title=doc.title.strip(),
-                             kind=KIND_LABELS.get(doc.kind, doc.kind), date=doc.date,
+                             kind=kind_label(doc.kind), date=doc.date,
                              classification=prep.classification, author=case.creator or None)
                 line = None
                 if footer:
@@ -646,60 +876,12 @@ class Archive:
             case, data = self._load(case_dir, checked=True)
             if case.status == STATUS_CLOSED:
                 raise ArchiveError(f"berkas {case.case_id} sudah ditutup ({case.closed})")
-            items = list(case.items)
-            by_sha = {i.main.sha256: i for i in items}
-            result: list[Item] = []
-            new: list[tuple[Item, str]] = []
-            add_files: list[bagit_layer.PayloadFile] = []
-            next_item = max((i.item for i in items), default=0) + 1
-            problems: list[Problem] = []
-            for prep in prepared:
-                doc = prep.doc
-                same = by_sha.get(prep.sha256)
-                if same is not None:
-                    result.append(same)  # archived already (e.g. a retry after a crash)
-                    continue
-                number = doc.number.strip()
-                if number and doc.copy_of is None:
-                    clash = next((i for i in items if i.number == number and i.kind == doc.kind), None)
-                    if clash is not None:
-                        problems.append(Problem(
-                            f"nomor {number} ({doc.kind}) sudah ada di berkas {case.case_id} sebagai item "
-                            f"{clash.item} dengan isi lain; untuk salinan beri copy_of", file=str(doc.file),
-                            field="number"))
-                        continue
-                copy_of = None
-                if doc.copy_of is not None:
-                    target = _find_item(items, doc.copy_of)
-                    if target is None:
-                        problems.append(Problem(f"copy_of {doc.copy_of!r}: item itu tidak ada di berkas "
-                                                f"{case.case_id}", file=str(doc.file), field="copy_of"))
-                        continue
-                    copy_of = target.item
-                stem = f"{next_item:03d}_" + safe_filename(number or doc.title, fallback=doc.kind,
-                                                          max_length=_STEM_LENGTH)
-                files = [ArchivedFile(name=stem + prep.suffix, role="asli", sha256=prep.sha256,
-                                      size=prep.main.stat().st_size)]
-                add_files.append(bagit_layer.PayloadFile(files[0].name, source=prep.main))
-                if prep.pdf is not None:
-                    pdf_sha, pdf_size = bagit_layer.hash_file(prep.pdf)
-                    files.append(ArchivedFile(name=stem + ".pdf", role="salinan-pdf", sha256=pdf_sha,
-                                              size=pdf_size))
-                    add_files.append(bagit_layer.PayloadFile(files[1].name, source=prep.pdf))
-                item = Item(item=next_item, number=number, date=doc.date, kind=doc.kind,
-                            title=" ".join(doc.title.split()), level=prep.level, media=prep.media,
-                            classification=prep.classification, files=tuple(files), people=prep.people,
-                            copy_of=copy_of, source=Path(doc.file).name[:200], added=_now())
-                items.append(item)
-                by_sha[prep.sha256] = item
-                result.append(item)
-                new.append((item, prep.text))
-                next_item += 1
+            result, new, add_files, problems = self._build_items(case, case.items, prepared)
             if problems:
                 raise ValidationError(problems)
             if not new:
                 return result, [], case, None
-            updated = replace(case, items=tuple(items))
+            updated = replace(case, items=(*case.items, *(item for item, _ in new)))
             work = bagit_layer.stage_update(
                 case_dir, add=add_files,
                 replace=[bagit_layer.PayloadFile(ITEM_FILE, data=updated.to_json())],
@@ -713,6 +895,72 @@ class Archive:
                     marker[1].release()
                 raise
         return result, new, updated, marker
+
+    def _build_items(self, case: CaseFile, items: Sequence[Item], prepared: list[_Prepared]
+                     ) -> tuple[list[Item], list[tuple[Item, str]], list[bagit_layer.PayloadFile], list[Problem]]:
+        """Number the prepared documents after ``items`` (the case file's items so far).
+
+        Returns the item of every document (an identical file archived already gives
+        the item that is there), the new items with their text, the payload files to
+        write, and the problems (a number clash, an unknown ``copy_of``)."""
+        known = list(items)
+        by_sha = {i.main.sha256: i for i in known}
+        result: list[Item] = []
+        new: list[tuple[Item, str]] = []
+        add_files: list[bagit_layer.PayloadFile] = []
+        next_item = max((i.item for i in known), default=0) + 1
+        problems: list[Problem] = []
+        for prep in prepared:
+            doc = prep.doc
+            same = by_sha.get(prep.sha256)
+            if same is not None:
+                result.append(same)  # archived already (e.g. a retry after a crash)
+                continue
+            number = doc.number.strip()
+            revises = None
+            if doc.revises is not None:
+                earlier = _find_item(known, doc.revises)
+                if earlier is None or earlier.number != number or earlier.kind != doc.kind:
+                    problems.append(Problem(f"revises {doc.revises!r}: tidak ada item {doc.kind} bernomor "
+                                            f"{number} di berkas {case.case_id}", file=str(doc.file),
+                                            field="revises"))
+                    continue
+                revises = max((i.item for i in known if i.number == number and i.kind == doc.kind))
+            elif number and doc.copy_of is None:
+                clash = next((i for i in known if i.number == number and i.kind == doc.kind), None)
+                if clash is not None:
+                    problems.append(Problem(
+                        f"nomor {number} ({doc.kind}) sudah ada di berkas {case.case_id} sebagai item "
+                        f"{clash.item} dengan isi lain; untuk salinan beri copy_of", file=str(doc.file),
+                        field="number"))
+                    continue
+            copy_of = None
+            if doc.copy_of is not None:
+                target = _find_item(known, doc.copy_of)
+                if target is None:
+                    problems.append(Problem(f"copy_of {doc.copy_of!r}: item itu tidak ada di berkas "
+                                            f"{case.case_id}", file=str(doc.file), field="copy_of"))
+                    continue
+                copy_of = target.item
+            stem = f"{next_item:03d}_" + safe_filename(number or doc.title, fallback=doc.kind,
+                                                      max_length=_STEM_LENGTH)
+            files = [ArchivedFile(name=stem + prep.suffix, role="asli", sha256=prep.sha256,
+                                  size=prep.main.stat().st_size)]
+            add_files.append(bagit_layer.PayloadFile(files[0].name, source=prep.main))
+            if prep.pdf is not None:
+                pdf_sha, pdf_size = bagit_layer.hash_file(prep.pdf)
+                files.append(ArchivedFile(name=stem + ".pdf", role="salinan-pdf", sha256=pdf_sha, size=pdf_size))
+                add_files.append(bagit_layer.PayloadFile(files[1].name, source=prep.pdf))
+            item = Item(item=next_item, number=number, date=doc.date, kind=doc.kind,
+                        title=" ".join(doc.title.split()), level=prep.level, media=prep.media,
+                        classification=prep.classification, files=tuple(files), people=prep.people,
+                        copy_of=copy_of, revises=revises, source=Path(doc.file).name[:200], added=_now())
+            known.append(item)
+            by_sha[prep.sha256] = item
+            result.append(item)
+            new.append((item, prep.text))
+            next_item += 1
+        return result, new, add_files, problems
 
     @staticmethod
     def _check_staged(work: Path, new: list[tuple[Item, str]]) -> None:
@@ -852,7 +1100,7 @@ class Archive:
         return IndexedDocument(
             doc_id=item.doc_id(case.case_id), number=item.number, kind=item.kind,
             classification=item.classification, case_id=case.case_id, title=item.title, date=item.date,
-            people=people, text=text, path=f"{CASES}/{case.case_id}/data/{main.name}",
+            people=people, text=text, path=_reference(case.case_id, main.name),
         )
 
     def _documents(self, cases: Iterable[CaseFile] | None = None) -> Iterator[IndexedDocument]:
@@ -953,6 +1201,8 @@ class Archive:
         except SopdocsError as exc:
             report.findings.append(Finding(case_id, "damaged", f"{rel}/data/{ITEM_FILE}", str(exc)))
             return
+        if case.incomplete:
+            report.findings.append(Finding(case_id, "incomplete", rel, _incomplete_detail(case)))
         listed = {f"data/{ITEM_FILE}"}
         for item in case.items:
             for archived in item.files:
@@ -983,11 +1233,15 @@ class Archive:
         return self._lock.hold()
 
     def cleanup(self) -> list[Path]:
-        """Delete what interrupted writes left behind (staging folders, abandoned
-        updates) after finishing committed updates. Returns the deleted folders."""
+        """Delete what interrupted writes left behind, after finishing committed updates:
+        staging folders, abandoned updates, and case files whose creating run stopped
+        before it finished (open and empty, or still marked pending; see
+        :attr:`CaseFile.incomplete`). Done under the archive lock, so nothing another
+        process is writing is touched. Returns the deleted folders."""
         removed: list[Path] = []
         if not self.cases_dir.is_dir():
             return removed
+        dropped: list[str] = []
         with self._lock.hold():
             for stale in self._stale_staging():
                 shutil.rmtree(stale, ignore_errors=True)
@@ -996,7 +1250,54 @@ class Archive:
                 case_dir = self.cases_dir / case_id
                 bagit_layer.recover_bag(case_dir)
                 removed += bagit_layer.discard_abandoned(case_dir)
+                case = self._removable(case_dir)
+                if case is not None and self._remove_case(case_dir):
+                    removed.append(case_dir)
+                    dropped += [item.doc_id(case.case_id) for item in case.items]
+        if dropped and self.use_index:
+            try:
+                self._with_index(lambda idx: [idx.delete(doc_id) for doc_id in dropped])
+            except SopdocsError as exc:
+                self.warnings.append(Problem(
+                    f"indeks pencarian masih memuat dokumen berkas yang dihapus ({exc}); "
+                    "jalankan `sopdocs archive reindex`", severity="warning"))
         return removed
+
+    def _removable(self, case_dir: Path) -> CaseFile | None:
+        """The case file in ``case_dir`` if it is incomplete and holds nothing but what
+        sopdocs wrote (its manifest matches its files): only then may cleanup delete it."""
+        try:
+            case, _ = self._load(case_dir, checked=True)
+        except SopdocsError:
+            return None  # damaged: for a person to look at, never deleted automatically
+        if not case.incomplete:
+            return None
+        try:
+            manifest = bagit_layer.read_manifest(case_dir)
+            on_disk = {p.relative_to(case_dir).as_posix() for p in case_dir.rglob("*") if not p.is_dir()}
+        except (SopdocsError, OSError):
+            return None
+        tags = {bagit_layer.BAGIT_TXT, bagit_layer.BAG_INFO, bagit_layer.MANIFEST, bagit_layer.TAGMANIFEST}
+        if on_disk - tags != set(manifest):
+            self.warnings.append(Problem(
+                f"berkas {case.case_id} tidak lengkap tetapi berisi berkas lain di luar manifest; "
+                "tidak dihapus otomatis, periksa dengan `sopdocs archive verify`", file=str(case_dir),
+                severity="warning"))
+            return None
+        return case
+
+    def _remove_case(self, case_dir: Path) -> bool:
+        """Delete a case folder (lock held): renamed to a staging name first, so a crash
+        half-way leaves a leftover that verify reports and cleanup deletes."""
+        trash = self.cases_dir / f"{STAGING_PREFIX}{case_dir.name}-{uuid.uuid4().hex[:12]}"
+        try:
+            os.rename(case_dir, trash)
+        except OSError as exc:
+            self.warnings.append(Problem(f"berkas {case_dir.name} tidak dapat dihapus: {exc}",
+                                         file=str(case_dir), severity="warning"))
+            return False
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
 
     # ------------------------------------------------------------------ outputs
 
@@ -1073,10 +1374,23 @@ class Archive:
         return MergeResult(path=out, bookmarks=[t for t, _ in parts], skipped=skipped)
 
 
+def _incomplete_detail(case: CaseFile) -> str:
+    if case.items:
+        state = f"masih bertanda sedang dibuat: {len(case.items)} item, belum ditutup"
+    else:
+        state = "terbuka tanpa item"
+    return (f"berkas {state}; proses yang membuatnya terhenti sebelum selesai (hapus dengan "
+            "`sopdocs archive verify --clean`, lalu ulangi prosesnya)")
+
+
 def _staging_case(name: str) -> str:
     """``.staging-<case-id>-<token>`` -> ``<case-id>``."""
     core = name[len(STAGING_PREFIX):]
     return core.rsplit("-", 1)[0] if "-" in core else core
+
+
+def _reference(case_id: str, name: str) -> str:
+    return f"{CASES}/{case_id}/data/{name}"
 
 
 def _find_item(items: Sequence[Item], ref: int | str) -> Item | None:

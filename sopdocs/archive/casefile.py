@@ -22,21 +22,36 @@ ITEM_FILE = "berkas.json"
 FORMAT = "sopdocs-berkas"
 FORMAT_VERSION = 1
 
-#: Labels of the document kinds of the SOP (others are shown as written).
+#: Labels of the item kinds that are not document kinds (photos, lists, recaps...). The
+#: labels of document kinds (``sop``, ``surat-tugas``...) come from the kind registry
+#: (:func:`sopdocs.kinds.registry.label`); see :func:`kind_label`.
 KIND_LABELS: dict[str, str] = {
-    "sop": "SOP",
-    "surat-tugas": "Surat Tugas",
-    "kuesioner": "Kuesioner",
-    "daftar-salinan": "Daftar Salinan Kuesioner",
     "foto": "Foto Dokumentasi",
+    "daftar-eksemplar": "Daftar Eksemplar Kuesioner",
+    "daftar-salinan": "Daftar Salinan Kuesioner",
     "rekap": "Rekapitulasi",
-    "nota-dinas": "Nota Dinas",
-    "disposisi": "Lembar Disposisi",
     "laporan": "Laporan",
 }
 MEDIA = ("elektronik", "kertas", "foto")
 LEVELS = ("asli", "kopi")  # tingkat perkembangan
 STATUS_OPEN, STATUS_CLOSED = "terbuka", "ditutup"
+#: bag-info label of a case file whose creating run has not finished (see ``CaseFile.pending``).
+PENDING_LABEL = "Sopdocs-Sedang-Dibuat"
+
+
+def kind_label(kind: str) -> str:
+    """The label of an item kind: the registered document kind's label, else
+    :data:`KIND_LABELS`, else the kind name in title case (``berita-acara`` ->
+    ``Berita Acara``)."""
+    try:
+        from sopdocs.kinds.registry import label  # imported here: loading the kinds is not cheap
+
+        registered = label(kind)
+    except ImportError:  # a kind module that cannot be imported: the label must not fail
+        registered = kind
+    if registered and registered != kind:
+        return registered
+    return KIND_LABELS.get(kind) or kind.replace("-", " ").title()
 
 
 class ArchiveError(SopdocsError):
@@ -75,6 +90,8 @@ class Item:
     files: tuple[ArchivedFile, ...]
     people: tuple[Person, ...] = ()
     copy_of: int | None = None
+    revises: int | None = None
+    """The earlier item (same number) this corrected version replaces; that one stays as history."""
     source: str = ""
     """The file name it was archived from."""
     added: str = ""
@@ -100,7 +117,7 @@ class Item:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind.replace("-", " ").title())
+        return kind_label(self.kind)
 
     def doc_id(self, case_id: str) -> str:
         return f"{case_id}/{self.item:03d}"
@@ -118,6 +135,7 @@ class Item:
             "files": [f.as_dict() for f in self.files],
             "people": [{"name": p.name, "nip": p.nip} for p in self.people],
             "copy_of": self.copy_of,
+            **({"revises": self.revises} if self.revises is not None else {}),
             "source": self.source,
             "added": self.added,
         }
@@ -141,6 +159,7 @@ class Item:
             people=tuple(Person(name=str(p.get("name") or ""), nip=str(p.get("nip") or ""))
                          for p in data.get("people") or ()),
             copy_of=int(data["copy_of"]) if data.get("copy_of") is not None else None,
+            revises=int(data["revises"]) if data.get("revises") is not None else None,
             source=str(data.get("source") or ""),
             added=str(data.get("added") or ""),
         )
@@ -169,6 +188,14 @@ class CaseFile:
     retention: RetentionRule | None = None
     items: tuple[Item, ...] = ()
     path: Path = field(default=Path("."), compare=False)
+    pending: bool = False
+    """Opened by a run that will add its documents and seal it (``open_case(pending=True)``);
+    :meth:`Archive.seal` clears it. Still set afterwards: that run stopped half-way."""
+
+    @property
+    def incomplete(self) -> bool:
+        """Left behind by an interrupted run: open and either empty or still pending."""
+        return self.status == STATUS_OPEN and (self.pending or not self.items)
 
     @property
     def start(self) -> dt.date | None:
@@ -226,6 +253,7 @@ class CaseFile:
                 "folder": self.folder,
                 "box": self.box,
                 "retention": self.retention.as_dict() if self.retention else None,
+                **({"pending": True} if self.pending else {}),
             },
             "items": [i.as_dict() for i in self.items],
         }
@@ -258,6 +286,7 @@ class CaseFile:
                 retention=RetentionRule.from_dict(case["retention"]) if case.get("retention") else None,
                 items=tuple(Item.from_dict(i) for i in raw.get("items") or ()),
                 path=path,
+                pending=bool(case.get("pending", False)),
             )
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise ArchiveError(f"{path / 'data' / ITEM_FILE}: daftar item rusak ({exc})") from exc
@@ -283,6 +312,8 @@ class CaseFile:
             ("Unit-Pengolah", self.unit or "-"),
             ("Status-Berkas", self.status),
         ]
+        if self.pending:
+            info.append((PENDING_LABEL, "ya"))
         if self.closed:
             info.append(("Tanggal-Ditutup", self.closed.isoformat()))
         for label, value in (("Lokasi-Simpan", self.location), ("Nomor-Folder", self.folder),
