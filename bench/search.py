@@ -164,11 +164,11 @@ def make_queries(corpus: Corpus, n: int, seed: int = 7) -> list[BenchQuery]:
         elif label == "date range":
             w = rng.choice(common)
             y, m = rng.randint(2019, 2024), rng.randint(1, 12)
-            a = dt.date(y, m, 1)
-            b = a + dt.timedelta(days=60)
-            out.append(BenchQuery(label, f"{w} date:[{a:%Y%m%d} TO {b:%Y%m%d}]", {},
+            start = dt.date(y, m, 1)
+            end = start + dt.timedelta(days=60)
+            out.append(BenchQuery(label, f"{w} date:[{start:%Y%m%d} TO {end:%Y%m%d}]", {},
                                   _fts_word(w), "AND d.date BETWEEN ? AND ?",
-                                  (a.isoformat(), b.isoformat())))
+                                  (start.isoformat(), end.isoformat())))
         else:
             doc = rng.choice(corpus.docs)
             out.append(BenchQuery(label, doc.number, {}, f'number:"{doc.number}"'))

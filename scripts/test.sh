@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run them: system packages (LibreOffice, fonts,
-# poppler) when missing, a fresh virtual environment with sopdocs and pytest, then pytest.
+# poppler) when missing, a fresh virtual environment with sopdocs and its test extras, then
+# the import layering check (lint-imports), the type check (mypy) and pytest. Each must pass.
 # Usage: bash scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +9,11 @@ bash scripts/install-system-deps.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet ".[test]"
+# Import layering and cycles: the contracts in pyproject.toml [tool.importlinter].
+echo "== lint-imports" >&2
+.venv/bin/lint-imports --no-cache --no-logo
+# Types: sopdocs and bench at the strictness in pyproject.toml [tool.mypy].
+echo "== mypy" >&2
+.venv/bin/python -m mypy
 # pytest imports sopdocs from this checkout; subprocess tests use the installed copy.
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

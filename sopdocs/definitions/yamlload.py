@@ -99,8 +99,8 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     if duplicates:
         problems = []
         for entry in duplicates:
-            line, name = entry.split("\0")
-            problems.append(Problem("kunci ditulis dua kali", file=file, field=name, line=int(line)))
+            line_text, name = entry.split("\0")
+            problems.append(Problem("kunci ditulis dua kali", file=file, field=name, line=int(line_text)))
         raise ValidationError(problems)
     return YamlDocument(data=data, file=file, lines=lines)
 

@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import jinja2
 from docx.document import Document as _DocxDocument
@@ -72,7 +72,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from sopdocs.errors import RenderError, SopdocsError
-from sopdocs.docx.render import (
+from sopdocs.docx.engine import (
     Image,
     _resolve_images,
     _StrictDocxTemplate,
@@ -250,7 +250,7 @@ def _resolve_listing(xml: str) -> str:
             hit += 1
         if hit < len(hits) and hits[hit] < end:
             pieces.append(xml[done:start])
-            pieces.append(DocxTemplate.resolve_listing(None, xml[start:end]))  # type: ignore[arg-type]
+            pieces.append(DocxTemplate.resolve_listing(None, xml[start:end]))
             done = end
         position = end
     pieces.append(xml[done:])
@@ -483,7 +483,7 @@ class _JinjaErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> Literal[False]:
         if exc is None or isinstance(exc, SopdocsError):
             return False
         template = self.template
@@ -713,7 +713,7 @@ class CompiledTemplate:
     def _rel_ids(entry: _Entry) -> set[str]:
         data = entry.data if entry.method == zipfile.ZIP_STORED else zlib.decompress(entry.data, -15)
         root = etree.fromstring(data)
-        return {el.get("Id") for el in root}
+        return {rel_id for el in root if (rel_id := el.get("Id")) is not None}
 
     def _content_types_entry(self, extra: list[tuple[str, str]]) -> _Entry:
         key = ("[Content_Types].xml", tuple(extra))
@@ -783,7 +783,7 @@ class CompiledTemplate:
         with _JinjaErrors(self.path):
             for name, template in self._core_templates.items():
                 texts[name] = template.render(values)
-        key = (self._core_partname, tuple(texts.items()), tuple((properties or {}).items()))
+        key: tuple[Any, ...] | None = (self._core_partname, tuple(texts.items()), tuple((properties or {}).items()))
         try:
             entry = self._memo.get(key)
         except TypeError:  # a property value that cannot be hashed: no reuse
@@ -997,7 +997,7 @@ _CHUNK_SECONDS = 0.05
 
 def _cpu_count() -> int:
     if hasattr(os, "process_cpu_count"):
-        return os.process_cpu_count() or 1  # type: ignore[attr-defined]
+        return os.process_cpu_count() or 1
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

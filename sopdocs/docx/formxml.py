@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from sopdocs.docx.render import clean_text
-from sopdocs.docx.wordxml import el, sub
+from sopdocs.docx.wordxml import clean_text, el, sub
 
 TWIPS_PER_MM = 1440 / 25.4
 

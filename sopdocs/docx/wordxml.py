@@ -7,7 +7,7 @@ so values from definition files cannot inject XML.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
@@ -27,7 +27,7 @@ def w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def el(tag: str, attrs: dict[str, str | int] | None = None, *children: etree._Element) -> etree._Element:
+def el(tag: str, attrs: Mapping[str, str | int] | None = None, *children: etree._Element) -> etree._Element:
     node = etree.Element(w(tag), nsmap=NSMAP)
     for key, value in (attrs or {}).items():
         node.set(w(key), str(value))
@@ -36,7 +36,7 @@ def el(tag: str, attrs: dict[str, str | int] | None = None, *children: etree._El
     return node
 
 
-def sub(parent: etree._Element, tag: str, attrs: dict[str, str | int] | None = None) -> etree._Element:
+def sub(parent: etree._Element, tag: str, attrs: Mapping[str, str | int] | None = None) -> etree._Element:
     node = etree.SubElement(parent, w(tag))
     for key, value in (attrs or {}).items():
         node.set(w(key), str(value))
@@ -81,7 +81,7 @@ def paragraph(
         sub(ppr, "keepNext")
     if page_break_before:
         sub(ppr, "pageBreakBefore")
-    spacing = {"before": 0, "after": 0}
+    spacing: dict[str, str | int] = {"before": 0, "after": 0}
     if line_twips:
         spacing.update({"line": line_twips, "lineRule": "exact"})
     sub(ppr, "spacing", spacing)

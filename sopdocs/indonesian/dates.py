@@ -58,12 +58,14 @@ _DAYS: dict[str, int] = {f: i for i, forms in enumerate(_DAY_FORMS) for f in for
 class IndonesianParserInfo(_dparser.parserinfo):
     """dateutil vocabulary for Indonesian: month and day names, filler words, day first."""
 
-    MONTHS = list(_MONTH_FORMS)
-    WEEKDAYS = list(_DAY_FORMS)
+    # types-python-dateutil declares these as 2- or 3-tuples; dateutil takes any number of
+    # forms per entry (it only iterates over them), and Indonesian has 1 to 4.
+    MONTHS = list(_MONTH_FORMS)  # type: ignore[arg-type]
+    WEEKDAYS = list(_DAY_FORMS)  # type: ignore[arg-type]
     JUMP = [" ", ".", ",", ";", "-", "/", "'",
             "tanggal", "tgl", "pada", "hari", "bulan", "tahun", "pukul", "jam"]
-    HMS = [("j",), ("m", "menit", "mnt"), ("d", "detik", "dtk")]
-    AMPM = [("am",), ("pm",)]
+    HMS = [("j",), ("m", "menit", "mnt"), ("d", "detik", "dtk")]  # type: ignore[list-item]
+    AMPM = [("am",), ("pm",)]  # type: ignore[list-item]
     PERTAIN: list[str] = []
     UTCZONE = ["UTC", "GMT", "Z"]
 

@@ -122,7 +122,9 @@ def parse_durasi(
         seen.add(unit)
         amount = Decimal(m["num"].replace(",", ".")) * int(m["mul"] or 1)
         total += amount * per_unit[unit]
-        pos = _SEP.match(norm, m.end()).end()
+        sep = _SEP.match(norm, m.end())
+        assert sep is not None  # _SEP matches the empty string too
+        pos = sep.end()
     if total != total.to_integral_value():
         raise DurasiError(f'{where}"{text}" bukan jumlah menit yang bulat')
     return Durasi(int(total))

@@ -42,7 +42,7 @@ class WorkCalendar:
         self,
         *,
         cuti_bersama: bool = True,
-        extra_holidays: Mapping[date | str, str] | None = None,
+        extra_holidays: Mapping[date, str] | Mapping[str, str] | Mapping[date | str, str] | None = None,
         extra_working_days: Iterable[date | str] = (),
     ) -> None:
         self.cuti_bersama = cuti_bersama

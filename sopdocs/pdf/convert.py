@@ -123,7 +123,8 @@ def find_soffice() -> Path | None:
     return None
 
 
-def _require_soffice() -> Path:
+def require_soffice() -> Path:
+    """The soffice program, or a ConversionError saying how to install LibreOffice."""
     soffice = find_soffice()
     if soffice is not None:
         return soffice
@@ -355,7 +356,7 @@ def convert_many(
             )
         seen[key] = path
     unique = list(dict.fromkeys(paths))
-    soffice = _require_soffice()
+    soffice = require_soffice()
 
     workers = max(1, workers)
     runs = max(min(workers, len(unique)), -(-len(unique) // max(1, batch_size)))

@@ -133,7 +133,8 @@ def _update_xmp(data: bytes, info: Mapping[str, str]) -> bytes:
             if desc.hasAttributeNS(ns, local):
                 desc.removeAttributeNS(ns, local)
             for old in list(desc.getElementsByTagNameNS(ns, local)):
-                old.parentNode.removeChild(old)
+                if old.parentNode is not None:
+                    old.parentNode.removeChild(old)
         new_desc.setAttribute(f"xmlns:{prefix}", ns)
         prop = doc.createElementNS(ns, f"{prefix}:{local}")
         if container is None:
@@ -148,7 +149,9 @@ def _update_xmp(data: bytes, info: Mapping[str, str]) -> bytes:
             prop.appendChild(box)
         new_desc.appendChild(prop)
     rdf.appendChild(new_desc)
-    body = doc.documentElement.toxml()
+    root = doc.documentElement
+    assert root is not None  # it holds the rdf:RDF found above
+    body = root.toxml()
     padding = (" " * 99 + "\n") * 20  # room for in-place edits, as XMP recommends
     packet = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
@@ -238,7 +241,7 @@ def read_metadata(pdf: Path) -> dict[str, str]:
     """All document information entries, keys without the leading slash
     (e.g. ``{"Title": ..., "SopdocsNumber": ...}``)."""
     reader = _load(Path(pdf))
-    meta = reader.metadata or {}
+    meta: Mapping[object, object] = reader.metadata or {}
     return {str(k).lstrip("/"): str(v) for k, v in meta.items()}
 
 
@@ -430,7 +433,7 @@ def _extract(path: Path, max_pages: int, max_chars: int) -> str:
 
     current = get_configuration()
     limits = {k: v for k, v in _READ_LIMITS.items() if hasattr(current, k)}
-    with apply_configuration(**limits):
+    with apply_configuration(None, **limits):
         reader = PdfReader(BytesIO(path.read_bytes()), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("encrypted with a password")

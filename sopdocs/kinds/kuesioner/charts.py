@@ -10,15 +10,19 @@ from __future__ import annotations
 import io
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sopdocs.fsutil import atomic_write_bytes
 from sopdocs.kinds.kuesioner.questionkinds import Grafik, angka_id, persen
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 DPI = 150
 WIDTH_IN = 6.3
 BAR_COLOR = "#2F5597"
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,

@@ -797,9 +797,10 @@ class TabelIsian(Pertanyaan):
             rows.append([label, *[angka_id(v) for v in row], angka_id(sum(row))])
         col_totals = [sum(row[c] for row in sums) for c in range(len(self.kolom))]
         rows.append(["Jumlah", *[angka_id(v) for v in col_totals], angka_id(sum(col_totals))])
+        widths: list[float] = [45, *[26] * (len(self.kolom) + 1)]
         return Ringkasan(
             pertanyaan=self, dijawab=n, kosong=returned - n,
-            tabel=Tabel([title, *self.kolom, "Jumlah"], rows, [45] + [26] * (len(self.kolom) + 1),
+            tabel=Tabel([title, *self.kolom, "Jumlah"], rows, widths,
                         ["left"] + ["center"] * (len(self.kolom) + 1), True),
             nilai={"jumlah": sums, "jumlah_kolom": col_totals, "total": sum(col_totals)},
             catatan=[f"Jumlah dari {n} responden yang mengisi tabel."],

@@ -565,7 +565,7 @@ def _columns(spec: SheetSpec, page_w: int, header_pt: float) -> list[Column]:
     for a, name in enumerate(spec.actors):
         add("actor", name, actor_w, a)
     for key in ("kelengkapan", "waktu", "output", "keterangan"):
-        add(key, TITLES[key], widths[key])  # type: ignore[arg-type]
+        add(key, TITLES[key], widths[key])
     return columns
 
 
@@ -651,10 +651,10 @@ def _paginate(
     shapes = [_shape(spec, i) for i in range(n)]
     incoming: dict[int, list[int]] = {i: [] for i in range(n)}
     bottom_target: dict[int, int] = {}
-    for e in edges:
-        incoming[e.dst].append(e.src)
-        if e.exit == "bottom":
-            bottom_target[e.src] = e.dst
+    for edge in edges:
+        incoming[edge.dst].append(edge.src)
+        if edge.exit == "bottom":
+            bottom_target[edge.src] = edge.dst
 
     def height(i: int, top: bool, bottom: bool) -> int:
         return max(text_h[i], _stack_height(shapes[i], top, bottom) + 2 * CLEARANCE)
@@ -990,9 +990,8 @@ def _route_all(
         a, b = placed[edge.src], placed[edge.dst]
         exits = ("bottom",) if edge.exit == "bottom" else ("side",)
         lw = label_w[edge.label] if edge.label else 0
-        pts = _lane_route(routers[p], a, b, exits, ("side", "top"), lw, loop=edge.dst < edge.src)
-        if pts is None:
-            pts = _fallback_route(a, b, edge)
+        lane = _lane_route(routers[p], a, b, exits, ("side", "top"), lw, loop=edge.dst < edge.src)
+        pts = lane if lane is not None else _fallback_route(a, b, edge)
         add_arrow(p, pts, edge, edge.label)
     for edge, kind in free:
         step = edge.src if kind == "out" else edge.dst
@@ -1254,11 +1253,11 @@ def validate_layout(layout: SheetLayout) -> list[str]:
         for sym in page.symbols:
             rect = _Rect(sym.x, sym.y, sym.x + sym.w, sym.y + sym.h)
             boxes.append((f"symbol of step {sym.step + 1}", rect))
-            row = rows.get(sym.step)
-            if row is None:
+            sym_row = rows.get(sym.step)
+            if sym_row is None:
                 problems.append(f"{where}: symbol of step {sym.step + 1} has no row on this page")
                 continue
-            if rect.y0 < row.y or rect.y1 > row.y + row.height:
+            if rect.y0 < sym_row.y or rect.y1 > sym_row.y + sym_row.height:
                 problems.append(f"{where}: symbol of step {sym.step + 1} crosses its row's edge")
             col = actor_cols[0]
             for c in actor_cols:
@@ -1354,8 +1353,7 @@ def render_svg(layout: SheetLayout, page_index: int) -> str:
     ys += [r.y + r.height for r in page.rows]
     for y in ys:
         out.append(f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#999" stroke-width="10"/>')
-    for c in layout.columns + [None]:
-        x = c.x if c else x1
+    for x in [col.x for col in layout.columns] + [x1]:
         out.append(f'<line x1="{x}" y1="{page.table_y}" x2="{x}" y2="{bottom}" stroke="#999" stroke-width="10"/>')
     size = layout.header_font_size_pt * 20
     for c in layout.columns:
@@ -1381,14 +1379,16 @@ def render_svg(layout: SheetLayout, page_index: int) -> str:
                 'fill="#dbe9ff" stroke="black" stroke-width="15"/>'
             )
         out.append(f'<text x="{s.x + s.w / 2}" y="{s.y + s.h / 2 + 60}" font-size="160" text-anchor="middle">{s.step + 1}</text>')
-    for c in page.connectors:
-        tip = c.y + c.h
-        shoulder = c.y + c.h * 0.8
+    for conn in page.connectors:
+        tip = conn.y + conn.h
+        shoulder = conn.y + conn.h * 0.8
         out.append(
-            f'<polygon points="{c.x},{c.y} {c.x + c.w},{c.y} {c.x + c.w},{shoulder} {c.x + c.w / 2},{tip} {c.x},{shoulder}" '
-            f'fill="{"#d8f5d0" if c.kind == "out" else "#f5d0e6"}" stroke="black" stroke-width="15"/>'
+            f'<polygon points="{conn.x},{conn.y} {conn.x + conn.w},{conn.y} {conn.x + conn.w},{shoulder} '
+            f'{conn.x + conn.w / 2},{tip} {conn.x},{shoulder}" '
+            f'fill="{"#d8f5d0" if conn.kind == "out" else "#f5d0e6"}" stroke="black" stroke-width="15"/>'
         )
-        out.append(f'<text x="{c.x + c.w / 2}" y="{c.y + c.h / 2 + 50}" font-size="160" text-anchor="middle" font-weight="bold">{c.letter}</text>')
+        out.append(f'<text x="{conn.x + conn.w / 2}" y="{conn.y + conn.h / 2 + 50}" font-size="160" '
+                   f'text-anchor="middle" font-weight="bold">{conn.letter}</text>')
     for a in page.arrows:
         pts = " ".join(f"{x},{y}" for x, y in a.points)
         out.append(f'<polyline points="{pts}" fill="none" stroke="black" stroke-width="12" marker-end="url(#ah)"/>')

@@ -135,10 +135,10 @@ def _check(sop: SopDefinition, doc: YamlDocument) -> list[Problem]:
                         "langkah pertama dan terakhir adalah simbol mulai/selesai, bukan keputusan",
                     )
                 )
-    people = [("disahkan_oleh", "nip")] if sop.disahkan_oleh and sop.disahkan_oleh.nip else []
-    for path in people:
-        for warning in check_nip(sop.disahkan_oleh.nip).warnings:  # type: ignore[union-attr]
-            problems.append(doc.problem(path, warning, "warning"))
+    signer = sop.disahkan_oleh
+    if signer is not None and signer.nip:
+        for warning in check_nip(signer.nip).warnings:
+            problems.append(doc.problem(("disahkan_oleh", "nip"), warning, "warning"))
     if sop.tanggal_efektif < sop.tanggal_pembuatan:
         problems.append(
             doc.problem(("tanggal_efektif",), "tanggal efektif lebih awal dari tanggal pembuatan", "warning")
