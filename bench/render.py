@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sopdocs.docx.compiled import CompiledTemplate, clear_cache, render_many, render_plain  # noqa: E402
 from sopdocs.docx.render import builtin_templates_dir  # noqa: E402
-from sopdocs.docx.templateset import kinds  # noqa: E402
+from sopdocs.kinds.registry import kinds  # noqa: E402
 
 KINDS = ("sop", "surat-tugas", "kuesioner")
 
@@ -53,7 +53,7 @@ def fresh(root: Path, label: str) -> Path:
 def bench_kind(name: str, n: int, plain_n: int, runs: int, workers: int, root: Path) -> None:
     kind = kinds().get(name)
     if kind is None:
-        print(f"{name}: skipped (document kind not registered in sopdocs.docx.templateset.kinds())")
+        print(f"{name}: skipped (document kind not registered in sopdocs.kinds.registry.kinds())")
         return
     template = builtin_templates_dir() / kind.template
     if not template.is_file():

@@ -17,7 +17,7 @@ _API: dict[str, str] = {
     "load_profile": "definitions.profile", "AgencyProfile": "definitions.profile",
     # rendering
     "render_docx": "docx.render", "Image": "docx.render", "DocxFragment": "docx.render", "Rendered": "docx.render",
-    "TemplateSet": "docx.templateset", "check_templates": "docx.templateset",
+    "TemplateSet": "docx.templateset", "check_templates": "kinds.registry",
     "render_sop": "kinds.sop.sopsheet", "render_sop_file": "kinds.sop.sopsheet",
     # Indonesian dates, numbers, people
     "parse_tanggal": "indonesian.dates", "format_tanggal": "indonesian.dates", "nama_hari": "indonesian.dates", "DateStyle": "indonesian.dates",
@@ -29,12 +29,15 @@ _API: dict[str, str] = {
     "Register": "numbering.register", "NumberingRule": "numbering.register",
     "Archive": "archive.archive", "NewDocument": "archive.archive",
     "IndexedDocument": "search.index", "WhooshIndex": "search.index",
+    # document kinds and the one path every numbered document goes through
+    "DocumentKind": "kinds.registry", "register_kind": "kinds.registry", "document_kinds": "kinds.registry",
+    "render_definition": "workflow.issue", "rebuild_register": "workflow.issue",
     # the whole SOP for one activity
     "run_activity": "workflow.activity", "load_kegiatan": "workflow.activity",
     # other document kinds
-    "render_surat_tugas_file": "kinds.surattugas", "load_surat_tugas": "kinds.surattugas",
+    "render_surat_tugas_file": "workflow.issue", "load_surat_tugas": "kinds.surattugas",
     "render_kuesioner_file": "kinds.kuesioner.kuesioner", "load_kuesioner": "kinds.kuesioner.kuesioner",
-    "render_recap_file": "kinds.kuesioner.recap",
+    "render_recap_file": "workflow.issue",
     "render_disposisi_file": "kinds.disposisi", "load_disposisi": "kinds.disposisi",
     # errors
     "SopdocsError": "errors", "ValidationError": "errors", "RenderError": "errors",

@@ -108,6 +108,7 @@ def _docx_files_are_whole(root: Path) -> None:
 @pytest.mark.slow
 def test_killing_run_at_random_moments_leaves_a_consistent_archive(tmp_path: Path) -> None:
     from sopdocs.archive.archive import Archive
+    from sopdocs.numbering.register import Register
 
     root = tmp_path / "arsip"
     rng = random.Random(20241123)
@@ -136,8 +137,22 @@ def test_killing_run_at_random_moments_leaves_a_consistent_archive(tmp_path: Pat
                 assert all(f.kind == "incomplete" for f in report.findings), str(report)
         _docx_files_are_whole(root)
     assert finished < 20  # some runs really were killed mid-way
+    # `archive verify --clean` removes what the killed runs left and finishes their
+    # transactions: no number stays reserved, none is 'terpakai' without its document
+    proc = subprocess.run([*CLI, "archive", "verify", "--clean", "--archive", str(root)],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with Register(root / "register.sqlite") as register, Archive(root, index=False) as archive:
+        book = register.list()
+        assert not register.pending()
+    assert book and all(n.status in ("terpakai", "batal") for n in book)
+    with Archive(root, index=False) as archive:
+        for n in book:
+            if n.status == "terpakai":
+                assert n.document and archive.resolve_reference(n.document) is not None, n
+        archived = {item.number for item in archive.numbered_items() if item.kind != "sop"}
+    assert archived == {n.number for n in book if n.status == "terpakai"}
     with Archive(root) as archive:
-        archive.cleanup()
         assert archive.verify().ok
         archive.reindex()
         items = [(case.case_id, item) for case in archive.cases() for item in case.items]

@@ -33,7 +33,7 @@ from sopdocs.kinds.disposisi import (
 )
 from sopdocs.errors import ValidationError
 from sopdocs.locations import builtin_templates_dir
-from sopdocs.docx.templateset import check_templates
+from sopdocs.kinds.registry import check_templates
 from sopdocs.indonesian.workdays import WorkCalendar
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -30,7 +30,7 @@ from sopdocs.docx import compiled as fastrender
 from sopdocs.errors import RenderError
 from sopdocs.docx.compiled import CompiledTemplate, Paper, ProgressBar, render_many, render_plain
 from sopdocs.docx.render import DocxFragment, Image, builtin_templates_dir, paper_setter, render_docx, template_variables
-from sopdocs.docx.templateset import kinds
+from sopdocs.kinds.registry import kinds
 
 # --------------------------------------------------------------------------- comparing packages
 

@@ -18,7 +18,8 @@ from sopdocs.errors import SopdocsError, ValidationError
 from sopdocs.kinds.kuesioner.kuesioner import issue_codes, load_kuesioner
 from sopdocs.numbering.rules import register_for
 from sopdocs.kinds.kuesioner.questionkinds import Grafik
-from sopdocs.kinds.kuesioner.recap import read_responses, recap, render_recap_file, tally
+from sopdocs.kinds.kuesioner.recap import read_responses, recap, tally
+from sopdocs.workflow.issue import render_recap_file
 
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 KEGIATAN = "Pendataan Ketenagakerjaan Perusahaan Tahun 2024"
@@ -151,9 +152,21 @@ def test_letter_contains_the_numbers_and_the_charts(example_copy: Path, archive:
     assert not any(b"Software" in c[:200] for c in charts)  # no tool/version stamp
     with register_for(archive) as register:
         issued = register.find(number)
-    assert issued is not None and issued.kind == "nota-dinas" and issued.document.endswith(letter.name)
+    assert issued is not None and issued.kind == "nota-dinas"
+    assert archived_copy(archive, issued.document) == letter.read_bytes()  # the register points at the archived letter
     lines = {w.line for w in result.warnings if w.severity == "warning" and w.line}
     assert {13, 24} <= lines
+
+
+def archived_copy(root: Path, reference: str | None) -> bytes:
+    """The bytes of the archived item a register reference points at."""
+    from sopdocs.archive.archive import Archive
+
+    assert reference and reference.startswith("berkas/"), reference
+    with Archive(root, index=False) as store:
+        path = store.resolve_reference(reference)
+    assert path is not None, reference
+    return path.read_bytes()
 
 
 def test_chart_is_deterministic(tmp_path: Path) -> None:
@@ -286,7 +299,8 @@ def test_given_number_is_recorded_or_refused(example_copy: Path, archive: Path, 
     result = render_recap_file(*args, archive=archive, nomor=booked.number)
     with register_for(archive) as register:
         issued = register.find(booked.number)
-        assert issued.status == "terpakai" and issued.document.endswith(result.docx[0].name)
+        assert issued.status == "terpakai"
+        assert archived_copy(archive, issued.document) == result.docx[0].read_bytes()
         register.void(booked.number, "salah tanggal")
     with pytest.raises(ValidationError, match="dibatalkan"):
         render_recap_file(*args, archive=archive, nomor=booked.number)

@@ -265,7 +265,7 @@ def test_hostile_values_render_literally(tmp_path: Path) -> None:
     data["profil"] = (EXAMPLES / "profil.yaml").as_posix()
     data["nama"] = HOSTILE[0] + " PELAKSANAAN"
     data["peralatan_perlengkapan"] = HOSTILE[1:]
-    data["langkah"][1]["kegiatan"] = "Membagikan\x01 bahan \x00" + HOSTILE[1]
+    data["langkah"][1]["kegiatan"] = "Membagikan bahan " + HOSTILE[1]
     data["langkah"][7]["kegiatan"] = "Kegiatan panjang " * 40
     definition = tmp_path / "hostile.yaml"
     definition.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -274,8 +274,30 @@ def test_hostile_values_render_literally(tmp_path: Path) -> None:
     for value in HOSTILE:
         assert value in body, value
     assert "49" not in body
-    assert "Membagikan bahan {{ 7*7 }}" in body  # control characters removed
+    assert "Membagikan bahan {{ 7*7 }}" in body
     assert "Kegiatan panjang Kegiatan panjang" in body
+
+
+def test_control_characters_in_a_definition_are_refused_with_field_and_line(tmp_path: Path) -> None:
+    """A control character would vanish silently from the document (or break a number):
+    the definition is refused, naming the file, line and field."""
+    import yaml
+
+    from sopdocs.errors import ValidationError
+    from sopdocs.kinds.sop.sopdef import load_sop
+
+    data = yaml.safe_load((EXAMPLES / "sop-pendataan.yaml").read_text(encoding="utf-8"))
+    data["profil"] = (EXAMPLES / "profil.yaml").as_posix()
+    data["nomor"] = "061.1/SOP/\x07Disnakertrans/2024"
+    data["langkah"][1]["kegiatan"] = "Membagikan\x01 bahan \x00"
+    definition = tmp_path / "kendali.yaml"
+    definition.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        load_sop(definition)
+    problems = {p.field: p for p in info.value.problems}
+    assert "U+0007" in problems["nomor"].message and problems["nomor"].line is not None
+    assert "U+0001" in problems["langkah[2].kegiatan"].message or any(
+        "U+0001" in p.message and "kegiatan" in (p.field or "") for p in info.value.problems)
 
 
 def test_activity_too_long_for_a_page_is_a_clear_error(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Windows consoles may not be UTF-8; documents and messages are Indonesian text.
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # a TextIOWrapper on every console
         except (AttributeError, ValueError):
             pass
     parser = build_parser()

@@ -200,6 +200,13 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.clean:
         for path in archive.cleanup():
             print(f"dihapus: {path}")
+        from sopdocs.numbering.rules import register_for, register_path
+        from sopdocs.workflow.issue import recover_abandoned
+
+        if register_path(archive.root).is_file():
+            with register_for(archive.root) as register:
+                for line in recover_abandoned(archive, register):
+                    print(line)
     report = archive.verify(args.case)
     print(report)
     return 0 if report.ok else 1

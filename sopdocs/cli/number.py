@@ -1,4 +1,4 @@
-"""``sopdocs number take|reserve|void|attach|list``: the document-number register.
+"""``sopdocs number take|reserve|void|attach|rebuild|list``: the document-number register.
 
 The register is ``register.sqlite`` in the archive folder (``--archive``, else
 ``SOPDOCS_ARCHIVE``, else ``./archive``). Taking or reserving a number needs the agency
@@ -77,6 +77,13 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     attach.add_argument("document", metavar="DOKUMEN")
     archive_arg(attach)
     attach.set_defaults(func=run_attach)
+
+    rebuild = actions.add_parser(
+        "rebuild", help="pulihkan register dari berkas arsip (nomor yang ada di arsip tetapi hilang dari register)")
+    rebuild.add_argument("--profil", "--profile", dest="profile", type=Path,
+                         help="berkas profil instansi (bawaan: SOPDOCS_PROFILE)")
+    archive_arg(rebuild)
+    rebuild.set_defaults(func=run_rebuild)
 
     listing = actions.add_parser("list", help="tampilkan buku agenda nomor")
     listing.add_argument("--year", "--tahun", dest="year", type=int, help="hanya tahun ini")
@@ -194,17 +201,23 @@ def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
 # --------------------------------------------------------------------------- actions
 
 
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def run_take(args: argparse.Namespace) -> int:
-    from sopdocs.numbering.rules import archive_dir, document_reference, take_number
+    from sopdocs.locations import archive_dir
+    from sopdocs.numbering.rules import document_reference
+    from sopdocs.workflow.issue import take_checked
 
     profile, path = _profile(args)
     document: str | None = None
     if args.document:
         doc = Path(args.document)
         document = document_reference(doc, archive_dir(args.archive)) if doc.exists() else args.document
-    issued = take_number(
+    issued = take_checked(
         profile, args.kind, date=_date(args.date), subject=args.subject, archive=args.archive,
-        document=document, user=args.user, profile_file=path,
+        document=document, user=args.user, profile_file=path, on_wait=_say_waiting,
     )
     if issued.is_inserted:
         print(f"nomor sisipan: surat bertanggal {issued.date.isoformat()} lebih awal dari nomor terakhir",
@@ -214,12 +227,12 @@ def run_take(args: argparse.Namespace) -> int:
 
 
 def run_reserve(args: argparse.Namespace) -> int:
-    from sopdocs.numbering.rules import reserve_number
+    from sopdocs.workflow.issue import take_checked
 
     profile, path = _profile(args)
-    issued = reserve_number(
+    issued = take_checked(
         profile, args.kind, date=_date(args.date), subject=args.subject, archive=args.archive,
-        user=args.user, profile_file=path,
+        user=args.user, profile_file=path, reserve=True, on_wait=_say_waiting,
     )
     print(issued.number)
     print(f"dipesan; setelah suratnya dibuat: sopdocs number attach \"{issued.number}\" DOKUMEN", file=sys.stderr)
@@ -259,6 +272,15 @@ def run_attach(args: argparse.Namespace) -> int:
     with register_for(folder) as register:
         issued = register.attach(args.number, reference)
     print(f"{issued.number}: {issued.status}, dokumen {issued.document}")
+    return 0
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    from sopdocs.workflow.issue import rebuild_register
+
+    profile, path = _profile(args)
+    report = rebuild_register(args.archive, profile, profile_file=path, on_wait=_say_waiting)
+    print(report)
     return 0
 
 

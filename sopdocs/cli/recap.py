@@ -47,7 +47,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def run(args: argparse.Namespace) -> int:
-    from sopdocs.kinds.kuesioner.recap import render_recap_file
+    from sopdocs.workflow.issue import render_recap_file
 
     result = render_recap_file(
         args.responses,

@@ -1,34 +1,43 @@
-"""``sopdocs render KIND FILE -o OUT [--pdf]``: render one document kind from a definition."""
+"""``sopdocs render KIND FILE -o OUT [--pdf] [--konsep]``: one document kind from a definition.
+
+The kinds come from the registry (:mod:`sopdocs.kinds.registry`): every kind that can be
+made from a definition file is a choice here, without being named in this module.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from sopdocs.cli import warn
 
-# kind -> "module:function"; each function takes (definition, out, **options) -> Rendered
-RENDERERS: dict[str, str] = {
-    "sop": "sopdocs.kinds.sop.sopsheet:render_sop_file",
-    "disposisi": "sopdocs.kinds.disposisi:render_disposisi_file",
-    "kuesioner": "sopdocs.kinds.kuesioner.kuesioner:render_kuesioner_file",
-    "surat-tugas": "sopdocs.kinds.surattugas:render_surat_tugas_file",
-}
+
+def _renderable() -> dict[str, Any]:
+    from sopdocs.kinds.registry import kinds
+
+    return {name: kind for name, kind in sorted(kinds().items()) if kind.renderable}
 
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
-    parser = sub.add_parser("render", help="buat dokumen dari berkas definisi (YAML)")
-    parser.add_argument("kind", choices=sorted(RENDERERS), help="jenis dokumen")
+    kinds = _renderable()
+    described = "; ".join(f"{name}: {kind.label}" + (" (bernomor)" if kind.numbered else "")
+                          for name, kind in kinds.items())
+    parser = sub.add_parser("render", help="buat dokumen dari berkas definisi (YAML)",
+                            description=f"Jenis dokumen: {described}.")
+    parser.add_argument("kind", choices=list(kinds), help="jenis dokumen")
     parser.add_argument("file", type=Path, help="berkas definisi YAML")
     parser.add_argument("-o", "--out", type=Path, default=Path("out"), help="folder atau nama berkas .docx (bawaan: out/)")
     parser.add_argument("--pdf", action="store_true", help="buat juga salinan PDF (perlu LibreOffice)")
     parser.add_argument("--profil", "--profile", dest="profile", type=Path, help="berkas profil instansi")
     parser.add_argument("--archive", "--arsip", dest="archive", type=Path,
                         help="folder arsip (register nomor); bawaan: SOPDOCS_ARCHIVE atau ./archive")
+    parser.add_argument("--konsep", "--draft", dest="konsep", action="store_true",
+                        help="konsep: tanpa nomor, tidak diarsipkan, bertanda air KONSEP")
+    parser.add_argument("--nomor-baru", dest="new_number", action="store_true",
+                        help="ambil nomor baru walaupun dokumen yang sama sudah bernomor")
+    parser.add_argument("--berkas", "--case", dest="case", help="berkas arsip tujuan (bawaan: berkas tahunan jenisnya)")
     parser.add_argument("--copies", "--eksemplar", dest="copies", type=int, default=1,
                         help="kuesioner: jumlah salinan bernomor (bawaan 1)")
     parser.add_argument("--one-file", dest="one_file", action="store_true",
@@ -37,23 +46,23 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     parser.set_defaults(func=run)
 
 
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    module_name, function_name = RENDERERS[args.kind].split(":")
-    function = getattr(importlib.import_module(module_name), function_name)
-    options = {
-        "profile": args.profile,
-        "templates": args.templates,
-        "pdf": args.pdf,
-        "archive": args.archive,
-        "copies": args.copies,
-        "one_file": args.one_file,
-    }
-    accepted = inspect.signature(function).parameters
-    unsupported = [name for name in ("copies", "one_file") if name not in accepted and options[name] not in (1, False)]
-    if unsupported:
-        print(f"galat: --{unsupported[0].replace('_', '-')} tidak berlaku untuk {args.kind}", file=sys.stderr)
+    from sopdocs.kinds.registry import get_kind
+    from sopdocs.workflow.issue import render_definition
+
+    kind = get_kind(args.kind)
+    if args.case and not kind.numbered:
+        print(f"galat: --berkas tidak berlaku untuk {args.kind}", file=sys.stderr)
         return 2
-    result = function(args.file, args.out, **{k: v for k, v in options.items() if k in accepted})
+    result = render_definition(
+        kind.name, args.file, args.out, profile=args.profile, templates=args.templates, pdf=args.pdf,
+        archive=args.archive, konsep=args.konsep, new_number=args.new_number, case_id=args.case,
+        copies=args.copies, one_file=args.one_file, on_wait=_say_waiting,
+    )
     warn(result.warnings)
     for path in [*result.docx, *result.pdf]:
         print(path)

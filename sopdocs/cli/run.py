@@ -41,10 +41,15 @@ def _progress() -> Callable[[str], None]:
     return show
 
 
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def run_command(args: argparse.Namespace) -> int:
     from sopdocs.workflow.activity import print_summary, run_activity
 
-    result = run_activity(args.file, archive=args.archive, pdf=args.pdf, case_id=args.case, progress=_progress())
+    result = run_activity(args.file, archive=args.archive, pdf=args.pdf, case_id=args.case, progress=_progress(),
+                          on_wait=_say_waiting)
     warn(result.warnings)
     print_summary(result)
     return 0

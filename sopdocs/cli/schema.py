@@ -1,4 +1,4 @@
-"""``sopdocs schema KIND``: print the JSON Schema of a definition file."""
+"""``sopdocs schema KIND``: print the JSON Schema of a definition file (kinds from the registry)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any, Callable
 
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
+    from sopdocs.kinds.schemas import models
+
     parser = sub.add_parser("schema", help="cetak JSON Schema berkas definisi")
-    parser.add_argument("kind", choices=["sop", "profil", "surat-tugas", "kuesioner", "disposisi"], help="jenis berkas definisi")
+    parser.add_argument("kind", choices=list(models()), help="jenis berkas definisi")
     parser.set_defaults(func=run)
 
 

@@ -19,7 +19,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from sopdocs.docx.templateset import check_templates
+    from sopdocs.kinds.registry import check_templates
 
     reports = check_templates(args.folder)
     if not reports:
@@ -40,8 +40,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from sopdocs.docx.templateset import kinds
+    from sopdocs.kinds.registry import kinds
 
-    for kind in kinds().values():
-        print(f"{kind.name}: {kind.template}  ({', '.join(sorted(kind.provides))})")
+    for kind in sorted(kinds().values(), key=lambda k: k.name):
+        numbered = ", bernomor" if kind.numbered else ""
+        print(f"{kind.name}: {kind.template}  [{kind.label}{numbered}]  ({', '.join(sorted(kind.provides))})")
     return 0

@@ -53,12 +53,24 @@ def _durasi(value: Any) -> Durasi:
         raise ValueError(str(exc)) from None
 
 
+#: Control characters a definition's text may hold: tab and line breaks; any other is
+#: refused (it would be dropped silently from the document, or break a number or a name).
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def _no_controls(text: str) -> str:
+    for char in text:
+        if (char < " " or "\x7f" <= char <= "\x9f") and char not in ALLOWED_CONTROLS:
+            raise ValueError(f"berisi karakter kendali U+{ord(char):04X} yang tidak boleh ada dalam teks")
+    return text
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, (dict, list)):
         raise ValueError("harus berupa teks")
-    return str(value).strip()
+    return _no_controls(str(value).strip())
 
 
 def _text_list(value: Any) -> list[str]:
@@ -66,13 +78,13 @@ def _text_list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return [str(value).strip()]
+        return [_no_controls(str(value).strip())]
     if isinstance(value, list):
         out = []
         for item in value:
             if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
                 raise ValueError("setiap butir daftar harus berupa teks")
-            out.append(str(item).strip())
+            out.append(_no_controls(str(item).strip()))
         return out
     raise ValueError("harus berupa daftar teks")
 

@@ -13,14 +13,16 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sopdocs.fsutil import atomic_write_text
-from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.kinds.registry import DocumentKind, register_kind
 
 if TYPE_CHECKING:
-    from sopdocs.archive.casefile import CaseFile, Item
+    from sopdocs.definitions.profile import AgencyProfile
 
 TEMPLATE = "daftar-arsip.docx"
 KIND = "daftar-arsip"
@@ -57,7 +59,107 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _case_fields(case: CaseFile) -> dict[str, str]:
+# --------------------------------------------------------------------------- what is listed
+# The archive (sopdocs.archive, a layer above the kinds) passes its CaseFile and Item
+# objects in; this module states only what it reads of them, so it never imports the archive.
+
+
+class ListedFile(Protocol):
+    """A file of an item (:class:`sopdocs.archive.casefile.ArchivedFile`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+class ListedRetention(Protocol):
+    """A retention schedule entry (:class:`sopdocs.archive.retention.RetentionRule`)."""
+
+    @property
+    def active_years(self) -> int: ...
+    @property
+    def inactive_years(self) -> int: ...
+    @property
+    def final(self) -> str: ...
+
+
+class ListedItem(Protocol):
+    """What the Word list shows of an item (:class:`sopdocs.archive.casefile.Item`)."""
+
+    @property
+    def item(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def media(self) -> str: ...
+
+
+class ArchivedItem(ListedItem, Protocol):
+    """What the CSV adds: its files and what it is a copy of."""
+
+    @property
+    def copy_of(self) -> int | None: ...
+    @property
+    def main(self) -> ListedFile: ...
+    @property
+    def pdf_copy(self) -> ListedFile | None: ...
+
+
+class ListedCase(Protocol):
+    """What the Word list shows of a case file (:class:`sopdocs.archive.casefile.CaseFile`)."""
+
+    @property
+    def case_number(self) -> int: ...
+    @property
+    def classification(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def creator(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def retention(self) -> ListedRetention | None: ...
+    @property
+    def items(self) -> Sequence[ListedItem]: ...
+
+
+class ArchivedCase(ListedCase, Protocol):
+    """What the CSV adds: where the case file is kept, its schedule and its status."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def folder(self) -> str: ...
+    @property
+    def box(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def inactive_due(self) -> dt.date | None: ...
+    @property
+    def final_due(self) -> dt.date | None: ...
+    @property
+    def items(self) -> Sequence[ArchivedItem]: ...
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _case_fields(case: ArchivedCase) -> dict[str, str]:
     retention = case.retention
     return {
         "nomor_berkas": str(case.case_number),
@@ -80,7 +182,7 @@ def _case_fields(case: CaseFile) -> dict[str, str]:
     }
 
 
-def _item_fields(item: Item) -> dict[str, str]:
+def _item_fields(item: ArchivedItem) -> dict[str, str]:
     copy = item.pdf_copy
     return {
         "nomor_item": str(item.item),
@@ -96,7 +198,7 @@ def _item_fields(item: Item) -> dict[str, str]:
     }
 
 
-def rows(cases: Sequence[CaseFile]) -> list[dict[str, str]]:
+def rows(cases: Sequence[ArchivedCase]) -> list[dict[str, str]]:
     """One dict per item (keys of :data:`COLUMNS`)."""
     out: list[dict[str, str]] = []
     blank = {key: "" for key, _ in COLUMNS}
@@ -109,7 +211,7 @@ def rows(cases: Sequence[CaseFile]) -> list[dict[str, str]]:
     return out
 
 
-def csv_text(cases: Sequence[CaseFile], *, delimiter: str = ",") -> str:
+def csv_text(cases: Sequence[ArchivedCase], *, delimiter: str = ",") -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([heading for _, heading in COLUMNS])
@@ -118,7 +220,7 @@ def csv_text(cases: Sequence[CaseFile], *, delimiter: str = ",") -> str:
     return buffer.getvalue()
 
 
-def write_csv(cases: Sequence[CaseFile], out: Path, *, delimiter: str = ",") -> Path:
+def write_csv(cases: Sequence[ArchivedCase], out: Path, *, delimiter: str = ",") -> Path:
     """UTF-8 with a byte-order mark, so Excel on Windows shows the letters right.
     (Excel with Indonesian regional settings splits columns on ``;``: pass that.)"""
     return atomic_write_text(Path(out), "\ufeff" + csv_text(cases, delimiter=delimiter))
@@ -127,7 +229,7 @@ def write_csv(cases: Sequence[CaseFile], out: Path, *, delimiter: str = ",") -> 
 # --------------------------------------------------------------------------- Word
 
 
-def context(cases: Sequence[CaseFile], *, profile: Any = None, title: str = "DAFTAR ARSIP AKTIF",
+def context(cases: Sequence[ListedCase], *, profile: AgencyProfile | None = None, title: str = "DAFTAR ARSIP AKTIF",
             today: dt.date | None = None) -> dict[str, Any]:
     """Template variables: ``judul``, ``pencipta``, ``unit``, ``tanggal``, ``baris``
     (one per item; the case columns only on the first row of each case file),
@@ -182,7 +284,7 @@ def context(cases: Sequence[CaseFile], *, profile: Any = None, title: str = "DAF
     }
 
 
-def write_docx(cases: Sequence[CaseFile], out: Path, *, profile: Any = None,
+def write_docx(cases: Sequence[ListedCase], out: Path, *, profile: AgencyProfile | None = None,
                title: str = "DAFTAR ARSIP AKTIF", templates: TemplateSet | Path | None = None,
                today: dt.date | None = None) -> Path:
     from sopdocs.docx.compiled import Paper
@@ -194,17 +296,42 @@ def write_docx(cases: Sequence[CaseFile], out: Path, *, profile: Any = None,
                        Path(out), paper=Paper(paper, landscape=True))
 
 
-def _sample() -> dict[str, Any]:
-    from sopdocs.archive.casefile import ArchivedFile, CaseFile, Item
-    from sopdocs.archive.retention import RetentionRule
+@dataclass(frozen=True)
+class _SampleRetention:
+    active_years: int
+    inactive_years: int
+    final: str
 
-    item = Item(item=1, number="800.1.11.1/001/Contoh/2024", date=dt.date(2024, 1, 5), kind="surat-tugas",
-                title="Surat tugas pendataan", level="asli", media="elektronik", classification="800.1.11.1",
-                files=(ArchivedFile("001_contoh.docx", "asli", "0" * 64, 1),))
-    case = CaseFile(case_id="CONTOH-2024", case_number=1, classification="000.5.2",
-                    description="Pendataan contoh", creator="Dinas Contoh", unit="Contoh",
-                    created="2024-01-02T08:00:00+07:00", retention=RetentionRule("000.5", 2, 3, "musnah"),
-                    items=(item,))
+
+@dataclass(frozen=True)
+class _SampleItem:
+    item: int
+    number: str
+    title: str
+    label: str
+    date: dt.date
+    level: str
+    media: str
+
+
+@dataclass(frozen=True)
+class _SampleCase:
+    case_number: int
+    classification: str
+    description: str
+    period: str
+    creator: str
+    unit: str
+    retention: _SampleRetention | None
+    items: tuple[_SampleItem, ...]
+
+
+def _sample() -> dict[str, Any]:
+    item = _SampleItem(item=1, number="800.1.11.1/001/Contoh/2024", title="Surat tugas pendataan",
+                       label="Surat Tugas", date=dt.date(2024, 1, 5), level="asli", media="elektronik")
+    case = _SampleCase(case_number=1, classification="000.5.2", description="Pendataan contoh", period="2024",
+                       creator="Dinas Contoh", unit="Contoh", retention=_SampleRetention(2, 3, "musnah"),
+                       items=(item,))
     return context([case], today=dt.date(2024, 2, 1))
 
 

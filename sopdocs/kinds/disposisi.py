@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,7 +32,8 @@ from sopdocs.definitions.fieldtypes import DaftarTeks, Tanggal, Teks
 from sopdocs.indonesian.nip import check_nip
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, pejabat_context, profile_context, resolve_profile
 from sopdocs.docx.render import Image, Rendered, clean_text, render_docx
-from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.kinds.registry import DocumentKind, register_kind
 from sopdocs.definitions.validation import validate
 from sopdocs.indonesian.workdays import WorkCalendar
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
@@ -91,7 +92,7 @@ _INSTRUKSI_ALIASES = _alias_map(INSTRUKSI)
 _KEPUTUSAN_ALIASES = _alias_map(KEPUTUSAN, {"setuju": "disetujui", "dikembalikan untuk dilengkapi": "dikembalikan"})
 
 
-def _chooser(aliases: Mapping[str, str], choices: Mapping[str, str], what: str, hint: str = ""):
+def _chooser(aliases: Mapping[str, str], choices: Mapping[str, str], what: str, hint: str = "") -> Callable[[Any], Any]:
     def pick(value: Any) -> Any:
         if not isinstance(value, str):
             return value  # the Literal check reports the wrong type
@@ -397,6 +398,10 @@ def _sample() -> dict[str, Any]:
 register_kind(
     DocumentKind(
         name="disposisi",
+        label="Lembar Disposisi",
+        model=DisposisiDefinition,
+        load=load_disposisi,
+        render_file=render_disposisi_file,
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "disposisi"}),
         required=frozenset({"disposisi"}),

@@ -17,7 +17,8 @@ from sopdocs.docx import formxml as fx
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, pejabat_context, profile_context
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import DocxFragment, Image, kop_logo, render_docx
-from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.kinds.registry import DocumentKind, register_kind
 
 TEMPLATE = "nota-dinas.docx"
 KIND = "nota-dinas"
@@ -132,6 +133,9 @@ def _sample() -> dict[str, Any]:
 register_kind(
     DocumentKind(
         name=KIND,
+        label="Nota Dinas",
+        code="000.1.2",
+        file_name="NOTA_DINAS",
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "nota", "penandatangan", "isi", "lampiran_judul",
                             "lampiran_blok"}),

@@ -1,4 +1,8 @@
-"""JSON Schemas of the definition files, for editors and validators."""
+"""JSON Schemas of the definition files, for editors and validators.
+
+Every registered kind with a definition model has one (from the registry), plus the
+agency profile.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +11,29 @@ import json
 from pydantic import BaseModel
 
 from sopdocs.errors import SopdocsError
+from sopdocs.kinds.registry import kinds
+
+PROFILE = "profil"
 
 
-def _models() -> dict[str, tuple[type[BaseModel], str]]:
-    from sopdocs.kinds.disposisi import DisposisiDefinition
-    from sopdocs.kinds.kuesioner.kuesioner import KuesionerDefinition
+def models() -> dict[str, tuple[type[BaseModel], str]]:
+    """Schema name -> (model, title)."""
     from sopdocs.definitions.profile import AgencyProfile
-    from sopdocs.kinds.sop.sopdef import SopDefinition
-    from sopdocs.kinds.surattugas import SuratTugasDefinition
 
-    return {
-        "disposisi": (DisposisiDefinition, "Lembar disposisi (sopdocs)"),
-        "surat-tugas": (SuratTugasDefinition, "Surat tugas (sopdocs)"),
-        "kuesioner": (KuesionerDefinition, "Definisi kuesioner (sopdocs)"),
-        "sop": (SopDefinition, "Definisi SOP (sopdocs)"),
-        "profil": (AgencyProfile, "Profil instansi (sopdocs)"),
+    found: dict[str, tuple[type[BaseModel], str]] = {
+        name: (kind.model, f"Definisi {kind.label} (sopdocs)")
+        for name, kind in sorted(kinds().items())
+        if kind.model is not None
     }
+    found[PROFILE] = (AgencyProfile, "Profil instansi (sopdocs)")
+    return found
 
 
 def json_schema(kind: str) -> str:
-    models = _models()
-    if kind not in models:
-        raise SopdocsError(f"jenis skema tidak dikenal: {kind} (pilihan: {', '.join(models)})")
-    model, title = models[kind]
+    known = models()
+    if kind not in known:
+        raise SopdocsError(f"jenis skema tidak dikenal: {kind} (pilihan: {', '.join(known)})")
+    model, title = known[kind]
     schema = model.model_json_schema(mode="validation")
     for internal in ("source", "base_dir"):
         schema.get("properties", {}).pop(internal, None)

@@ -10,8 +10,6 @@ terlampir" and lists everyone in a table on an attached page.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,7 +23,8 @@ from sopdocs.indonesian.numerals import angka_terbilang
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context, resolve_profile
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import Rendered, kop_logo, render_docx
-from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.kinds.registry import DocumentKind, get_kind, register_kind
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
 
@@ -415,128 +414,8 @@ def render_surat_tugas(
     )
 
 
-def _profile_source(explicit: Path | None, named: str, definition: Path) -> Path | None:
-    """The profile file :func:`resolve_profile` reads (for messages)."""
-    if explicit is not None:
-        return Path(explicit)
-    if named:
-        return Path(definition).resolve().parent / named
-    env = os.environ.get("SOPDOCS_PROFILE")
-    return Path(env) if env else None
-
-
 def output_name(number: str) -> str:
-    from sopdocs.fsutil import safe_filename
-
-    return "Surat_Tugas_" + safe_filename(number, fallback="tanpa_nomor")
-
-
-def render_surat_tugas_file(
-    definition: Path,
-    out: Path,
-    *,
-    profile: Path | None = None,
-    templates: Path | TemplateSet | None = None,
-    pdf: bool = False,
-    archive: Path | None = None,
-) -> Rendered:
-    """Validate a definition file and render its surat tugas (``out``: folder or .docx).
-
-    Without ``nomor`` in the file a number is taken from the register of ``archive``
-    (see :func:`sopdocs.numbering.rules.archive_dir`) only after everything else was checked
-    and a trial render succeeded; the document is then recorded against it.
-    """
-    from sopdocs.fsutil import resolve_output
-    from sopdocs.numbering.rules import archive_dir, document_reference, register_for, register_path, take_number
-    from sopdocs.numbering.register import RESERVED, VOID
-
-    definition = Path(definition)
-    doc = load_yaml(definition)
-    st, warnings = surat_tugas_from_document(doc)
-    agency, profile_warnings = resolve_profile(profile, st.profil, definition)
-    found = calendar_problems(st, agency, doc)
-    errors = [p for p in found if p.severity == "error"]
-    if errors:
-        raise ValidationError(errors)
-    template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
-    result = Rendered(warnings=[*warnings, *profile_warnings, *found])
-    archive_path = archive_dir(archive)
-    if st.nomor:
-        number = st.nomor
-        target = resolve_output(out, output_name(number))
-        booked = None
-        if register_path(archive_path).is_file():
-            with register_for(archive_path) as register:
-                booked = register.find(number)
-            if booked is None:
-                result.warnings.append(
-                    Problem(f"nomor {number} tidak tercatat di register {register_path(archive_path)}",
-                            file=str(definition), field="nomor", line=doc.line(("nomor",)), severity="warning")
-                )
-            elif booked.kind != KIND:
-                result.warnings.append(
-                    Problem(f"nomor {number} tercatat di register untuk jenis '{booked.kind}', bukan {KIND}",
-                            file=str(definition), field="nomor", line=doc.line(("nomor",)), severity="warning")
-                )
-            if booked is not None and booked.status == VOID:
-                raise ValidationError(
-                    [Problem(f"nomor {number} sudah dibatalkan di register ({booked.void_reason}); "
-                             "ambil nomor baru", file=str(definition), field="nomor", line=doc.line(("nomor",)))]
-                )
-        _ensure_folder(target.parent)
-        _render_to(st, agency, target, template_set, number)
-        if booked is not None and (booked.status == RESERVED or not booked.document):
-            with register_for(archive_path) as register:
-                register.attach(number, document_reference(target, archive_path))
-    else:
-        # A number once taken is never given back, so the template is tried first and
-        # the folder made (it is the same whatever the number turns out to be).
-        _ensure_folder(resolve_output(out, "x").parent)
-        with tempfile.TemporaryDirectory(prefix="sopdocs-st-") as tmp:
-            _render_to(st, agency, Path(tmp) / "coba.docx", template_set, "000/000/COBA/0000")
-        issued = take_number(
-            agency,
-            KIND,
-            date=st.tanggal,
-            subject=_subject(st),
-            archive=archive_path,
-            profile_file=_profile_source(profile, st.profil, definition),
-        )
-        number = issued.number
-        target = resolve_output(out, output_name(number))
-        try:
-            _render_to(st, agency, target, template_set, number)
-        except BaseException as exc:
-            # The number stays in the book, marked void with the reason.
-            try:
-                with register_for(archive_path) as register:
-                    register.void(number, f"surat tugas gagal dibuat: {exc}"[:500])
-            except SopdocsError:
-                pass  # the original failure is the one to report
-            raise
-        with register_for(archive_path) as register:
-            register.attach(number, document_reference(target, archive_path))
-    result.docx.append(target)
-    result.numbers.append(number)
-    if pdf:
-        result.add_pdf_copies()
-    return result
-
-
-def _ensure_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SopdocsError(f"folder keluaran {folder} tidak dapat dibuat: {exc.strerror or exc}") from None
-
-
-def _render_to(
-    st: SuratTugasDefinition, profile: AgencyProfile, target: Path, templates: TemplateSet, number: str
-) -> Path:
-    try:
-        return render_surat_tugas(st, profile, target, templates, number)
-    except OSError as exc:  # a folder where the file should go, no permission, disk full...
-        raise SopdocsError(f"{target}: tidak dapat ditulis ({exc.strerror or exc})") from None
+    return get_kind(KIND).output_stem(number)
 
 
 def _subject(st: SuratTugasDefinition) -> str:
@@ -580,13 +459,32 @@ def _sample_context() -> dict[str, Any]:
 
 _PROVIDES = frozenset({"profil", "gaya_tanggal", "logo", "surat", "petugas", "penandatangan"})
 
+def identity(st: SuratTugasDefinition) -> str:
+    """The stable key of a letter: its definition file's name and its date."""
+    return f"{Path(st.source).stem}:{st.tanggal.isoformat()}"
+
+
+def _calendar_check(st: SuratTugasDefinition, profile: AgencyProfile) -> list[Problem]:
+    return calendar_problems(st, profile, load_yaml(Path(st.source)) if st.source else None)
+
+
 register_kind(
     DocumentKind(
         name=KIND,
+        label="Surat Tugas",
         template=TEMPLATE,
         provides=_PROVIDES,
         required=frozenset({"profil", "surat", "petugas", "penandatangan"}),
         sample=_sample_context,
         description="Surat tugas (kop, dasar, kepada, untuk, penanda tangan, lampiran daftar petugas)",
+        model=SuratTugasDefinition,
+        load=load_surat_tugas,
+        context=surat_tugas_context,
+        date=lambda st: st.tanggal,
+        subject=_subject,
+        identity=identity,
+        check=_calendar_check,
+        code="800.1.11.1",
+        file_name="Surat_Tugas",
     )
 )

@@ -16,11 +16,11 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sopdocs.errors import Problem, SopdocsError
+from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.definitions.fieldtypes import DaftarTeks, Tanggal, Teks
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml
@@ -115,6 +115,24 @@ def _copy_list(codes: list[str], activity: str) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def _check_photos(defn: KegiatanDefinition, doc_file: str) -> list[Problem]:
+    """Every photo must really be a JPEG or PNG picture (not just named so)."""
+    from PIL import Image, UnidentifiedImageError
+
+    problems = []
+    for index, photo in enumerate(defn.foto):
+        path = defn.path(photo)
+        try:
+            with Image.open(path) as picture:
+                picture.verify()
+                if picture.format not in ("JPEG", "PNG"):
+                    raise UnidentifiedImageError(picture.format or "?")
+        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            problems.append(Problem(f"{path}: bukan gambar JPG/PNG yang dapat dibaca ({exc})",
+                                    file=doc_file, field=f"foto.{index}"))
+    return problems
+
+
 def run_activity(
     definition: Path,
     *,
@@ -122,130 +140,166 @@ def run_activity(
     pdf: bool | None = None,
     case_id: str | None = None,
     progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Carry out the activity: render, number, archive and index every document."""
+    """Carry out the activity: render, number, archive and index every document.
+
+    Every input is checked before the first number is taken (definitions, the case id
+    and classification, the responses, the photos, LibreOffice when PDF copies are
+    asked, the templates by a trial render). Numbers and copy codes are then reserved in
+    one :class:`~sopdocs.workflow.issue.Transaction`, the documents rendered and filed as
+    one sealed case file in one step, and only then confirmed; any failure gives them
+    back and leaves no case behind.
+    """
     from sopdocs.archive.archive import Archive, NewDocument
-    from sopdocs.kinds.disposisi import load_disposisi, render_disposisi
-    from sopdocs.kinds.kuesioner.kuesioner import load_kuesioner, render_kuesioner_file
-    from sopdocs.locations import archive_dir
     from sopdocs.definitions.profile import resolve_profile
-    from sopdocs.kinds.kuesioner.recap import render_recap_file
+    from sopdocs.docx.render import render_docx
+    from sopdocs.docx.compiled import Paper
+    from sopdocs.docx.templateset import TemplateSet
+    from sopdocs.kinds.disposisi import load_disposisi, render_disposisi
+    from sopdocs.kinds.kuesioner.kuesioner import PreparedForm, load_kuesioner
+    from sopdocs.kinds.kuesioner.recap import prepare_recap
+    from sopdocs.kinds.registry import get_kind
     from sopdocs.kinds.sop.sopdef import load_sop
     from sopdocs.kinds.sop.sopsheet import render_sop
-    from sopdocs.kinds.surattugas import load_surat_tugas, render_surat_tugas_file
+    from sopdocs.kinds.surattugas import identity, load_surat_tugas, surat_tugas_context
+    from sopdocs.locations import archive_dir
+    from sopdocs.workflow.issue import Transaction, konsep_number
 
     say = progress or (lambda message: None)
     definition = Path(definition)
     defn, warnings = load_kegiatan(definition)
-    profile_file = None
-    if defn.profil:
-        profile_file = defn.path(defn.profil)
+    profile_file = defn.path(defn.profil) if defn.profil else None
     profile, profile_warnings = resolve_profile(profile_file, "", definition)
-    profile_path = profile_file
     root = archive_dir(archive)
     make_pdf = defn.pdf if pdf is None else pdf
     case = case_id or defn.berkas.id
+    surat_kind, nota_kind = get_kind("surat-tugas"), get_kind("nota-dinas")
 
-    # Everything is validated before any number is taken.
-    say("memeriksa definisi")
+    say("memeriksa definisi, berkas, jawaban dan foto sebelum mengambil nomor")
     sop, w1 = load_sop(defn.path(defn.sop))
     surat, w2 = load_surat_tugas(defn.path(defn.surat_tugas))
     kuesioner, w3 = load_kuesioner(defn.path(defn.kuesioner))
     disposisi, w4 = load_disposisi(defn.path(defn.disposisi))
+    calendar = surat_kind.check(surat, profile) if surat_kind.check else []
+    errors = [p for p in calendar if p.severity == "error"] + _check_photos(defn, str(definition))
+    if errors:
+        raise ValidationError(errors)
     result = RunResult(case_id=case, archive=root)
     seen: set[str] = set()
-    for problem in [*warnings, *profile_warnings, *w1, *w2, *w3, *w4]:
+    for problem in [*warnings, *profile_warnings, *w1, *w2, *w3, *w4, *calendar]:
         if str(problem) not in seen:
             seen.add(str(problem))
             result.warnings.append(problem)
     store = Archive(root, profile=profile)
-    if case in store.case_ids():
-        raise SopdocsError(f"berkas {case!r} sudah ada di arsip {root}; beri --case ID lain untuk kegiatan baru")
+    try:
+        store.check_new_case(case, defn.berkas.kode_klasifikasi, defn.berkas.uraian)
+    except ValidationError as error:
+        raise ValidationError([Problem(p.message, file=str(definition), field=f"berkas.{p.field or 'id'}",
+                                       severity=p.severity) for p in error.problems]) from None
+    if make_pdf:
+        from sopdocs.workflow.issue import require_pdf_converter
+
+        require_pdf_converter()
+    recap_date = defn.tanggal_rekap or disposisi.tanggal_surat
+    with prepare_recap(defn.path(defn.jawaban), defn.path(defn.kuesioner), profile=profile_file,
+                       archive=root, tanggal=recap_date):
+        pass  # the responses are readable and hold at least one usable row
+    templates = TemplateSet()
+    paper = Paper(profile.kertas, landscape=False)
+    form_date = min(surat.tanggal, surat.tanggal_mulai)
 
     with tempfile.TemporaryDirectory(prefix="sopdocs-kegiatan-") as tmp_name:
         work = Path(tmp_name)
-        say("langkah SOP: lembar SOP")
-        sop_out = render_sop(sop, profile, work / "sop.docx")
-        result.documents.append(Made("SOP", "sop", f"SOP {sop.nama}", sop.tanggal_efektif, sop_out, sop.nomor))
+        # Trial renders: a broken template is found before any number is taken.
+        render_docx(templates.path(surat_kind.template),
+                    surat_tugas_context(surat, profile, konsep_number(profile, surat_kind, surat.tanggal)),
+                    work / "coba.docx", paper=paper)
 
-        say("langkah 3: surat tugas (nomor dari register)")
-        rendered = render_surat_tugas_file(defn.path(defn.surat_tugas), work / "surat-tugas", profile=profile_path, archive=root)
-        result.warnings.extend(rendered.warnings)
-        result.documents.append(
-            Made("3", "surat-tugas", f"Surat Tugas: {surat.untuk}"[:200], surat.tanggal, rendered.docx[0], rendered.numbers[0])
-        )
+        with Transaction(store, profile, profile_file=profile_file, on_wait=on_wait) as txn:
+            say("langkah SOP: lembar SOP")
+            sop_out = render_sop(sop, profile, work / "sop.docx")
+            result.documents.append(Made("SOP", "sop", f"SOP {sop.nama}", sop.tanggal_efektif, sop_out, sop.nomor))
 
-        say(f"langkah 1-2: kuesioner, {defn.eksemplar} eksemplar bernomor")
-        rendered = render_kuesioner_file(
-            defn.path(defn.kuesioner), work / "kuesioner", profile=profile_path, copies=defn.eksemplar,
-            one_file=True, archive=root,
-        )
-        result.copies = list(rendered.numbers)
-        form_date = min(surat.tanggal, surat.tanggal_mulai)
-        result.documents.append(
-            Made("1-2", "kuesioner", f"{kuesioner.judul} ({len(result.copies)} eksemplar)", form_date, rendered.docx[0])
-        )
-        copy_list = work / "daftar-eksemplar.csv"
-        copy_list.write_bytes(_copy_list(result.copies, kuesioner.kegiatan))
-        result.documents.append(
-            Made("1-2", "daftar-eksemplar", f"Daftar eksemplar kuesioner {kuesioner.kegiatan}", form_date, copy_list)
-        )
+            say("langkah 3: surat tugas (nomor dari register)")
+            st_number = txn.reserve(surat_kind, date=surat.tanggal, subject=surat_kind.subject(surat)
+                                    if surat_kind.subject else "", key=identity(surat)).number
+            st_out = work / f"{surat_kind.output_stem(st_number)}.docx"
+            render_docx(templates.path(surat_kind.template), surat_tugas_context(surat, profile, st_number),
+                        st_out, paper=paper)
+            result.documents.append(
+                Made("3", "surat-tugas", f"Surat Tugas: {surat.untuk}"[:200], surat.tanggal, st_out, st_number)
+            )
 
-        for index, photo in enumerate(defn.foto, start=1):
-            target = work / f"foto-{index}{defn.path(photo).suffix.lower()}"
-            shutil.copyfile(defn.path(photo), target)
-            end = surat.tanggal_selesai or surat.tanggal_mulai
-            result.documents.append(Made("5", "foto", f"Foto pelaksanaan pendataan {index}", end, target))
-        if defn.foto:
-            say(f"langkah 5: {len(defn.foto)} foto")
+            say(f"langkah 1-2: kuesioner, {defn.eksemplar} eksemplar bernomor")
+            result.copies = txn.copy_codes(kuesioner.kegiatan, defn.eksemplar, year=kuesioner.tahun,
+                                           prefix=kuesioner.awalan_kode)
+            forms = work / "kuesioner"
+            with PreparedForm(kuesioner, profile, forms, templates=templates) as prepared:
+                form_out = prepared.copies(result.copies, forms / "kuesioner.docx", one_file=True)[0]
+            result.documents.append(
+                Made("1-2", "kuesioner", f"{kuesioner.judul} ({len(result.copies)} eksemplar)", form_date, form_out)
+            )
+            copy_list = work / "daftar-eksemplar.csv"
+            copy_list.write_bytes(_copy_list(result.copies, kuesioner.kegiatan))
+            result.documents.append(
+                Made("1-2", "daftar-eksemplar", f"Daftar eksemplar kuesioner {kuesioner.kegiatan}", form_date,
+                     copy_list)
+            )
 
-        say("langkah 6: rekapitulasi jawaban dan nota dinas (nomor dari register)")
-        recap_date = defn.tanggal_rekap or disposisi.tanggal_surat
-        rendered = render_recap_file(
-            defn.path(defn.jawaban), defn.path(defn.kuesioner), work / "rekap", profile=profile_path,
-            archive=root, tanggal=recap_date,
-        )
-        result.refused_rows = sum(1 for w in rendered.warnings if "baris" in str(w))
-        result.warnings.extend(rendered.warnings)
-        recap_number = rendered.numbers[0]
-        hal = kuesioner.rekap.hal or f"Rekapitulasi Hasil {kuesioner.kegiatan}"
-        result.documents.append(Made("6", "nota-dinas", f"Nota Dinas {hal}", recap_date, rendered.docx[0], recap_number))
+            for index, photo in enumerate(defn.foto, start=1):
+                target = work / f"foto-{index}{defn.path(photo).suffix.lower()}"
+                shutil.copyfile(defn.path(photo), target)
+                end = surat.tanggal_selesai or surat.tanggal_mulai
+                result.documents.append(Made("5", "foto", f"Foto pelaksanaan pendataan {index}", end, target))
+            if defn.foto:
+                say(f"langkah 5: {len(defn.foto)} foto")
 
-        say("langkah 7: disposisi pimpinan atas nota dinas")
-        decided = disposisi.model_copy(update={"nomor_surat": recap_number, "tanggal_surat": recap_date, "perihal": hal})
-        disposisi_out = render_disposisi(decided, profile, work / "disposisi.docx")
-        result.documents.append(
-            Made("7", "disposisi", f"Lembar Disposisi: {hal}", decided.tanggal, disposisi_out)
-        )
+            say("langkah 6: rekapitulasi jawaban dan nota dinas (nomor dari register)")
+            with prepare_recap(defn.path(defn.jawaban), defn.path(defn.kuesioner), profile=profile_file,
+                               archive=root, tanggal=recap_date) as job:
+                result.refused_rows = len(job.rekap.ditolak)
+                result.warnings.extend(w for w in job.warnings if str(w) not in seen)
+                recap_number = txn.reserve(nota_kind, date=recap_date, subject=job.hal).number
+                recap_out = job.render(recap_number, work / f"{nota_kind.output_stem(recap_number)}.docx")
+                hal = job.hal
+            result.documents.append(Made("6", "nota-dinas", f"Nota Dinas {hal}", recap_date, recap_out, recap_number))
 
-        say("langkah 8: menyimpan sebagai satu berkas arsip" + (" (dengan salinan PDF)" if make_pdf else ""))
-        store.open_case(case, classification=defn.berkas.kode_klasifikasi, description=defn.berkas.uraian,
-                        location=defn.berkas.lokasi)
-        store.add_many(
-            case,
-            [
-                NewDocument(
-                    file=made.path, kind=made.kind, date=made.date, title=made.title, number=made.number,
-                    media="foto" if made.kind == "foto" else None,
-                    people=[] if made.kind in ("foto", "daftar-eksemplar") else None,
-                )
-                for made in result.documents
-            ],
-            pdf=make_pdf,
-        )
-        store.seal(case)
+            say("langkah 7: disposisi pimpinan atas nota dinas")
+            decided = disposisi.model_copy(update={"nomor_surat": recap_number, "tanggal_surat": recap_date,
+                                                   "perihal": hal})
+            disposisi_out = render_disposisi(decided, profile, work / "disposisi.docx")
+            result.documents.append(Made("7", "disposisi", f"Lembar Disposisi: {hal}", decided.tanggal, disposisi_out))
+
+            say("langkah 8: menyimpan sebagai satu berkas arsip" + (" (dengan salinan PDF)" if make_pdf else ""))
+            filed = store.file_case(
+                case, classification=defn.berkas.kode_klasifikasi, description=defn.berkas.uraian,
+                location=defn.berkas.lokasi, pdf=make_pdf, seal=True,
+                documents=[
+                    NewDocument(
+                        file=made.path, kind=made.kind, date=made.date, title=made.title, number=made.number,
+                        media="foto" if made.kind == "foto" else None,
+                        people=[] if made.kind in ("foto", "daftar-eksemplar") else None,
+                    )
+                    for made in result.documents
+                ],
+            )
+            references = {item.number: store.item_reference(case, item.item) for item in filed.items
+                          if item.number and item.kind in ("surat-tugas", "nota-dinas")}
+            forms_item = next(item for item in filed.items if item.kind == "kuesioner")
+            references["*"] = store.item_reference(case, forms_item.item)
+            txn.confirm(references)
         result.warnings.extend(store.warnings)
         # the files now live in the bag; point the summary at them
-        archived = {item.title: item for item in store.case(case).items}
+        archived = {item.title: item for item in filed.items}
         for made in result.documents:
-            item = archived.get(made.title)
-            if item is not None:
-                made.path = store.case_path(case) / "data" / item.main.name
+            if made.title in archived:
+                made.path = store.case_path(case) / "data" / archived[made.title].main.name
     store.close()
     return result
 
 
-def print_summary(result: RunResult, stream=None) -> None:
+def print_summary(result: RunResult, stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     print(f"Berkas {result.case_id} diarsipkan di {result.archive}:", file=stream)
     for made in result.documents:

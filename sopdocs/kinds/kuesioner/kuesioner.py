@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,7 +31,8 @@ from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context,
 from sopdocs.kinds.kuesioner.questionkinds import Form, Kode, Pertanyaan, question_type
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import DocxFragment, Rendered, atomic_path, atomic_save, kop_logo, render_docx
-from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.kinds.registry import DocumentKind, register_kind
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
 
@@ -73,7 +74,10 @@ class Identitas(_Model):
         return value
 
 
-QuestionType = question_type()
+if TYPE_CHECKING:
+    QuestionType = Pertanyaan
+else:
+    QuestionType = question_type()  # a discriminated union of every registered question kind
 
 
 class Bagian(_Model):
@@ -81,7 +85,7 @@ class Bagian(_Model):
 
     judul: Teks = Field(min_length=1)
     keterangan: Teks = ""
-    pertanyaan: list[QuestionType] = Field(min_length=1)  # type: ignore[valid-type]
+    pertanyaan: list[QuestionType] = Field(min_length=1)
 
 
 class PengaturanRekap(_Model):
@@ -194,7 +198,7 @@ def form_for(template: Path, profile: AgencyProfile) -> Form:
     from sopdocs.definitions.profile import PAPER_MM
 
     section = Document(str(template)).sections[0]
-    margins_mm = (section.left_margin + section.right_margin) / 36000
+    margins_mm = ((section.left_margin or 0) + (section.right_margin or 0)) / 36000
     return Form(width_mm=PAPER_MM[profile.kertas][0] - margins_mm)
 
 
@@ -326,6 +330,10 @@ def kuesioner_context(
 _XML_PARTS = re.compile(r"^(word/.*|docProps/core)\.xml$")
 
 
+if TYPE_CHECKING:
+    from sopdocs.docx.compiled import _Entry
+
+
 class _CopyPlan:
     """The rendered form as zip entries: parts holding the placeholder are re-compressed per
     copy, every other part is copied as already-compressed bytes (fastrender's zip writer)."""
@@ -336,7 +344,7 @@ class _CopyPlan:
         data = Path(path).read_bytes()
         raw = _raw_entries(data)
         self.placeholder = placeholder.encode("ascii")
-        self.items: list[object] = []
+        self.items: list[tuple[str, bytes] | _Entry] = []
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             for info in package.infolist():
                 content = package.read(info) if _XML_PARTS.match(info.filename) else b""
@@ -541,9 +549,24 @@ def render_kuesioner_file(
         )
     folder = out.parent if out.suffix.lower() == ".docx" else out
     with PreparedForm(defn, agency, folder, templates=template_set) as prepared:
-        codes = issue_codes(defn, copies, archive=archive)
+        # Codes are reserved, the copies written, then the codes confirmed against the
+        # folder they went to; a failure in between gives them back.
+        from sopdocs.locations import archive_dir
+        from sopdocs.numbering.rules import document_reference, register_for
+
+        root = archive_dir(archive)
+        txn = f"kuesioner-{uuid.uuid4().hex[:12]}"
+        with register_for(root) as register:
+            codes = register.issue_copy_codes(defn.kegiatan, _check_copies(copies), year=defn.tahun,
+                                              prefix=defn.awalan_kode, txn=txn)
+            try:
+                made = prepared.copies(codes, out, one_file=one_file)
+            except BaseException as exc:
+                register.release(txn, " ".join(f"kuesioner gagal dibuat: {exc}".split())[:500])
+                raise
+            register.confirm(txn, {"*": document_reference(made[0] if one_file else folder, root)})
         result = Rendered(warnings=[*warnings, *profile_warnings], numbers=list(codes))
-        result.docx.extend(prepared.copies(codes, out, one_file=one_file))
+        result.docx.extend(made)
     if pdf:
         result.add_pdf_copies()
     return result
@@ -561,6 +584,10 @@ def _sample() -> dict[str, Any]:
 register_kind(
     DocumentKind(
         name="kuesioner",
+        label="Kuesioner",
+        model=KuesionerDefinition,
+        load=load_kuesioner,
+        render_file=render_kuesioner_file,
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "kode", "kuesioner", "blok_identitas",
                             "blok_pertanyaan", "blok_tanda_tangan"}),

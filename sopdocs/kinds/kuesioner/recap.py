@@ -29,9 +29,8 @@ from sopdocs.docx import formxml as fx
 from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.kinds.kuesioner.kuesioner import KuesionerDefinition, load_kuesioner
 from sopdocs.kinds.notadinas import LampiranBlok, NotaDinas, body_paragraph, render_nota_dinas, text_width_mm
-from sopdocs.definitions.profile import resolve_profile
+from sopdocs.definitions.profile import AgencyProfile, resolve_profile
 from sopdocs.kinds.kuesioner.questionkinds import Pertanyaan, Raw, Ringkasan, Tabel, angka_id, persen
-from sopdocs.docx.render import Rendered
 from sopdocs.docx.templateset import TemplateSet
 
 CODE_COLUMN = "kode"
@@ -116,6 +115,19 @@ def _row(header: list[str], values: Sequence[Raw], line: int, known: set[str]) -
     code = cells.pop(CODE_COLUMN, None)
     code_text = "" if code is None else str(code).strip().upper()
     return BarisJawaban(line=line, kode=code_text, cells=cells)
+
+
+def _xlsx_value(value: object) -> Raw:
+    """A cell of a worksheet as a response value (booleans as Ya/Tidak, formulas as text)."""
+    if value is None:
+        return ""
+    if value is True:
+        return "Ya"
+    if value is False:
+        return "Tidak"
+    if isinstance(value, (str, int, float, dt.date, dt.datetime)):
+        return value
+    return str(value)
 
 
 def _blank_row(values: Sequence[Raw]) -> bool:
@@ -214,8 +226,8 @@ def read_xlsx(path: Path, defn: KuesionerDefinition) -> BerkasJawaban:
         header: list[str] = []
         result = BerkasJawaban(path=path, columns=[], rows=[])
         where = f"{file} [{sheet.title}]"
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            values = ["" if v is None else ("Ya" if v is True else "Tidak" if v is False else v) for v in values]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values: list[Raw] = [_xlsx_value(v) for v in cells]
             if _blank_row(values):
                 continue
             if not header:
@@ -339,7 +351,8 @@ def distributed_codes(defn: KuesionerDefinition, archive: Path | None = None) ->
     if not register_path(folder).is_file():
         return None
     with register_for(folder) as register:
-        codes = register.copy_codes(defn.kegiatan)
+        # codes reserved by the run now in progress count as distributed too
+        codes = register.copy_codes(defn.kegiatan, unconfirmed=True)
     return codes or None
 
 
@@ -509,29 +522,48 @@ def _sender_problem(questionnaire: Path) -> Problem:
     )
 
 
-def render_recap_file(
+@dataclass
+class RecapLetter:
+    """A tallied recap, ready to be written as a nota dinas with any number.
+
+    :func:`prepare_recap` does everything that can fail on the inputs (the questionnaire,
+    the profile, the responses: at least one usable row, the sender); :meth:`render`
+    then only writes. The charts live in ``chart_dir`` until :meth:`close`.
+    """
+
+    rekap: Rekap
+    profile: AgencyProfile
+    templates: TemplateSet
+    date: dt.date
+    hal: str
+    kegiatan: str
+    warnings: list[Problem]
+    letter: Any
+    chart_dir: tempfile.TemporaryDirectory[str]
+
+    def render(self, number: str, target: Path) -> Path:
+        return render_nota_dinas(self.letter(number), self.profile, Path(target), templates=self.templates)
+
+    def close(self) -> None:
+        self.chart_dir.cleanup()
+
+    def __enter__(self) -> RecapLetter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prepare_recap(
     responses: Path,
     questionnaire: Path,
-    out: Path,
     *,
     profile: Path | None = None,
     templates: Path | TemplateSet | None = None,
-    pdf: bool = False,
     archive: Path | None = None,
     tanggal: dt.date | None = None,
-    nomor: str | None = None,
-) -> Rendered:
-    """Tally ``responses`` and write the recap nota dinas (``out``: folder or .docx).
-
-    Without ``nomor`` the letter's number is taken from the register of ``archive`` (kind
-    ``nota-dinas``) only after a trial render succeeded, and the letter is recorded against
-    it; should the real render still fail, the number is voided with the reason (numbers
-    are never given back). Refused rows are in the letter and in ``Rendered.warnings``.
-    """
-    from sopdocs.fsutil import resolve_output, safe_filename
-    from sopdocs.numbering.rules import archive_dir, document_reference, register_for, register_path, take_number
-    from sopdocs.numbering.register import RESERVED, VOID
-
+) -> RecapLetter:
+    """Check and tally ``responses`` against the questionnaire; refuse when no row is usable."""
     questionnaire = Path(questionnaire)
     defn, warnings = load_kuesioner(questionnaire)
     agency, profile_warnings = resolve_profile(profile, defn.profil, questionnaire)
@@ -544,65 +576,34 @@ def render_recap_file(
         raise SopdocsError(f"{responses}: tidak ada baris jawaban yang dapat diolah" + (f":\n{detail}" if detail else ""))
     day = tanggal or dt.date.today()
     hal = defn.rekap.hal or f"Rekapitulasi Hasil {defn.kegiatan}"
-    folder = archive_dir(archive)
     width = text_width_mm(agency)
-    result = Rendered(warnings=[*warnings, *profile_warnings, *rekap.peringatan])
-    result.warnings.extend(
+    notes = [*warnings, *profile_warnings, *rekap.peringatan]
+    notes.extend(
         Problem(f"tidak diolah: {'; '.join(r.alasan)}", file=str(rekap.sumber), line=r.line, severity="warning")
         for r in rekap.ditolak
     )
-    booked = None
-    if nomor is not None and register_path(folder).is_file():
-        with register_for(folder) as register:
-            booked = register.find(nomor)
-        if booked is not None and booked.status == VOID:
-            raise ValidationError([Problem(f"nomor {nomor} sudah dibatalkan di register ({booked.void_reason}); "
-                                           "ambil nomor baru", field="nomor")])
-        if booked is None or booked.kind != KIND:
-            where = "tidak tercatat di register" if booked is None else f"tercatat untuk jenis '{booked.kind}'"
-            result.warnings.append(Problem(f"nomor {nomor} {where}", field="nomor", severity="warning"))
+    charts = tempfile.TemporaryDirectory(prefix="sopdocs-rekap-")
+    try:
+        blocks = attachment_blocks(rekap, width, Path(charts.name))  # charts made once, for every render
+    except BaseException:
+        charts.cleanup()
+        raise
+    body = letter_body(rekap, width)
 
-    with tempfile.TemporaryDirectory(prefix="sopdocs-rekap-") as tmp:
-        blocks = attachment_blocks(rekap, width, Path(tmp))  # charts made once, for both renders
+    def letter(number: str) -> NotaDinas:
+        return NotaDinas(
+            nomor=number,
+            kepada=defn.rekap.kepada or agency.kepala.jabatan,
+            dari=defn.rekap.dari,  # type: ignore[arg-type]
+            tanggal=day,
+            hal=hal,
+            isi=body,
+            tembusan=list(defn.rekap.tembusan),
+            sifat=defn.rekap.sifat,
+            lampiran="1 (satu) berkas",
+            lampiran_judul=f"Rekapitulasi Hasil {defn.kegiatan}",
+            lampiran_blok=blocks,
+        )
 
-        def letter(number: str) -> NotaDinas:
-            return NotaDinas(
-                nomor=number,
-                kepada=defn.rekap.kepada or agency.kepala.jabatan,
-                dari=defn.rekap.dari,  # type: ignore[arg-type]
-                tanggal=day,
-                hal=hal,
-                isi=letter_body(rekap, width),
-                tembusan=list(defn.rekap.tembusan),
-                sifat=defn.rekap.sifat,
-                lampiran="1 (satu) berkas",
-                lampiran_judul=f"Rekapitulasi Hasil {defn.kegiatan}",
-                lampiran_blok=blocks,
-            )
-
-        if nomor is None:
-            render_nota_dinas(letter("000/000/COBA/0000"), agency, Path(tmp) / "coba.docx", templates=template_set)
-            nomor = take_number(agency, KIND, date=day, subject=hal, archive=archive).number
-            target = resolve_output(Path(out), "NOTA_DINAS_" + safe_filename(nomor))
-            try:
-                render_nota_dinas(letter(nomor), agency, target, templates=template_set)
-            except BaseException as exc:
-                try:
-                    with register_for(folder) as register:
-                        register.void(nomor, f"nota dinas rekap gagal dibuat: {exc}"[:500])
-                except SopdocsError:
-                    pass  # the original failure is the one to report
-                raise
-            record = True
-        else:
-            target = resolve_output(Path(out), "NOTA_DINAS_" + safe_filename(nomor))
-            render_nota_dinas(letter(nomor), agency, target, templates=template_set)
-            record = booked is not None and (booked.status == RESERVED or not booked.document)
-    if record:
-        with register_for(folder) as register:
-            register.attach(nomor, document_reference(target, folder))
-    result.docx.append(target)
-    result.numbers.append(nomor)
-    if pdf:
-        result.add_pdf_copies()
-    return result
+    return RecapLetter(rekap=rekap, profile=agency, templates=template_set, date=day, hal=hal,
+                       kegiatan=defn.kegiatan, warnings=notes, letter=letter, chart_dir=charts)

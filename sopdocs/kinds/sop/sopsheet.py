@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from lxml import etree
 
@@ -20,7 +20,8 @@ from sopdocs.definitions.profile import AgencyProfile, pejabat_context, profile_
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import DocxFragment, Image, Rendered, render_docx
 from sopdocs.kinds.sop.sopdef import SopDefinition, load_sop
-from sopdocs.docx.templateset import DocumentKind, TemplateSet, register_kind
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.kinds.registry import DocumentKind, register_kind
 from sopdocs.docx.wordxml import el, sub
 
 TEMPLATE = "sop.docx"
@@ -66,6 +67,22 @@ def layout_for(sop: SopDefinition, profile: AgencyProfile) -> flowlayout.SheetLa
 # --------------------------------------------------------------------------- table XML
 
 
+class _TextFormat(TypedDict):
+    """The keyword arguments of :func:`_cell` shared by every cell of a table."""
+
+    size: int
+    line: int
+    font: str
+
+
+class _HeadFormat(_TextFormat):
+    """...and those of its header cells."""
+
+    align: str
+    bold: bool
+    shade: bool
+
+
 def _cell(width: int, texts: list[str] | str, *, align: str = "left", bold: bool = False, span: int = 1,
           vmerge: str | None = None, shade: bool = False, valign: str = "center", size: int, line: int,
           font: str) -> etree._Element:
@@ -105,7 +122,7 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
     size = int(round(layout.font_size_pt * 2))
     line = layout.line_pitch
     font = layout.font
-    fmt = dict(size=size, line=line, font=font)
+    fmt: _TextFormat = {"size": size, "line": line, "font": font}
     cols = layout.columns
     actor_cols = [c for c in cols if c.key == "actor"]
     n_actor = len(actor_cols)
@@ -137,7 +154,8 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
         for width in widths:
             sub(grid, "gridCol", {"w": width})
         h1, h2, h3 = layout.header_heights
-        head = dict(align="center", bold=True, shade=True, **fmt)
+        head: _HeadFormat = {"align": "center", "bold": True, "shade": True, **fmt}
+        actor_head: _HeadFormat = {**head, "size": int(round(layout.actor_header_font_size_pt * 2))}
         tbl.append(_row(h1, [
             _cell(by_key["no"].width, "NO", vmerge="restart", **head),
             _cell(by_key["kegiatan"].width, "KEGIATAN", vmerge="restart", **head),
@@ -148,7 +166,7 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
         tbl.append(_row(h2, [
             _cell(by_key["no"].width, "", vmerge="continue", **head),
             _cell(by_key["kegiatan"].width, "", vmerge="continue", **head),
-            *[_cell(c.width, c.title, **{**head, "size": int(round(layout.actor_header_font_size_pt * 2))}) for c in actor_cols],
+            *[_cell(c.width, c.title, **actor_head) for c in actor_cols],
             _cell(by_key["kelengkapan"].width, "KELENGKAPAN", **head),
             _cell(by_key["waktu"].width, "WAKTU", **head),
             _cell(by_key["output"].width, "OUTPUT", **head),
@@ -289,6 +307,10 @@ def _sample() -> dict[str, Any]:
 register_kind(
     DocumentKind(
         name="sop",
+        label="SOP",
+        model=SopDefinition,
+        load=load_sop,
+        render_file=render_sop_file,
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "sop", "tabel_kegiatan"}),
         required=frozenset({"sop", "tabel_kegiatan"}),

@@ -1,0 +1,708 @@
+"""One path for every numbered document: check, reserve, render, archive, confirm.
+
+Every official number and questionnaire copy code is reserved under a
+:class:`Transaction` (a transaction id recorded in the register, and a lock file held by
+this process under ``<archive>/.transaksi/``). Only when the documents carrying them
+are archived does :meth:`Transaction.confirm` mark them ``terpakai``, pointing at the
+archived items (``berkas/<case>/data/<file>``, resolvable from the archive folder). A
+failure anywhere releases them: a number nothing was issued after is given back (no
+gap), any other is voided with the reason. A process that dies leaves its reservation
+"dipesan"; the next transaction on that archive finds the lock file free and finishes
+the job: numbers the archive holds are confirmed against their items, the rest released.
+
+Before the first reservation the register is checked against the archive: if the
+archive holds numbers the register does not know (register deleted, truncated, or an
+older copy restored), nothing is issued until ``sopdocs number rebuild`` restored them.
+
+A final document rendered again reuses the number it already has. Its identity is the
+kind plus the key the kind derives from its definition (for letters: the definition
+file's name and the letter date; see :attr:`DocumentKind.identity`), so fixing a typo
+and rendering again keeps the number, and the register records the newest file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sopdocs.archive.archive import Archive, NewDocument
+from sopdocs.archive.lockfile import InterProcessLock
+from sopdocs.definitions.profile import AgencyProfile, resolve_profile
+from sopdocs.docx.render import Rendered
+from sopdocs.docx.templateset import TemplateSet
+from sopdocs.errors import Problem, SopdocsError, ValidationError
+from sopdocs.fsutil import atomic_write_bytes, resolve_output
+from sopdocs.kinds.registry import DocumentKind, get_kind
+from sopdocs.locations import archive_dir
+from sopdocs.numbering.register import VOID, IssuedNumber, Register
+from sopdocs.numbering.rules import register_for, register_path, rule_for
+
+#: Folder (inside the archive) of the lock files of transactions in progress.
+TXN_DIR = ".transaksi"
+#: A transaction without a lock file counts as abandoned after this many seconds.
+STALE_UNLOCKED_SECONDS = 3600
+#: How many numbers the "register does not know" message names.
+SHOWN_UNKNOWN = 5
+#: Text the number line of a draft shows where the serial will go.
+KONSEP_MARK = "KONSEP"
+
+OnWait = Callable[[str], None]
+
+
+class RegisterBehindArchive(SopdocsError):
+    """The archive holds numbers the register does not know: issuing could repeat them."""
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def require_pdf_converter() -> None:
+    """Refuse (before any number is taken) when PDF copies are asked and LibreOffice is missing."""
+    from sopdocs.pdf.convert import require_soffice
+
+    require_soffice()
+
+
+def check_register(archive: Archive, register: Register, profile: AgencyProfile | None = None) -> None:
+    """Refuse to issue when the archive holds numbers of the register's own series that
+    the register does not know (numbers of another scheme, e.g. given by hand with another
+    unit code, cannot collide and are not counted)."""
+    archived = {item.number: item for item in numbered_from_register(archive)}
+    if not archived:
+        return
+    unknown = sorted(set(archived) - register.known(archived))
+    if profile is not None:
+        unknown = [number for number in unknown if _in_our_series(profile, archived[number].kind, number)]
+    if unknown:
+        shown = ", ".join(unknown[:SHOWN_UNKNOWN]) + (" ..." if len(unknown) > SHOWN_UNKNOWN else "")
+        raise RegisterBehindArchive(
+            f"register {register.path} tidak mengenal {len(unknown)} nomor yang sudah ada di arsip "
+            f"{archive.root} ({shown}); register terhapus, terpotong atau dipulihkan dari salinan lama. "
+            "Tidak ada nomor yang diberikan agar tidak terulang: jalankan `sopdocs number rebuild` dulu"
+        )
+
+
+def _in_our_series(profile: AgencyProfile, kind_name: str, number: str) -> bool:
+    """Would the register issue this number text for ``kind_name`` (same pattern, unit, code)?"""
+    from sopdocs.kinds.registry import kinds
+
+    kind = kinds().get(kind_name)
+    try:
+        rule = rule_for(profile, kind_name, default_code=kind.code if kind is not None else None)
+    except SopdocsError:
+        return False
+    parsed = rule.parse_number(number)
+    return parsed is not None and parsed.unit == profile.kode_unit
+
+
+def numbered_from_register(archive: Archive) -> list[Any]:
+    """The archived items whose number came from the register (an SOP's own nomor did not)."""
+    from sopdocs.kinds.registry import kinds
+
+    registered = kinds()
+    return [item for item in archive.numbered_items()
+            if item.kind in registered and registered[item.kind].numbered]
+
+
+def recover_abandoned(archive: Archive, register: Register) -> list[str]:
+    """Finish transactions whose process died: numbers the archive holds are confirmed
+    against their items, the rest released. Returns one line per transaction."""
+    pending = register.pending()
+    if not pending:
+        return []
+    folder = archive.root / TXN_DIR
+    done: list[str] = []
+    archived: dict[str, str] | None = None
+    for txn in sorted(pending):
+        lock_path = folder / f"{txn}.lock"
+        lock = InterProcessLock(lock_path, timeout=0)
+        if not lock_path.exists():
+            # A transaction without a lock file (questionnaire copies rendered on their
+            # own) is taken for dead only when it is old.
+            age = dt.datetime.now(dt.timezone.utc) - pending[txn].started_at.astimezone(dt.timezone.utc)
+            if age.total_seconds() < STALE_UNLOCKED_SECONDS:
+                continue
+        try:
+            if not lock.try_acquire():
+                continue  # its process is still at work
+        except OSError:
+            continue
+        try:
+            if archived is None:
+                archived = {item.number: item.reference for item in numbered_from_register(archive)}
+            held = [row.number for row in pending[txn].numbers]
+            found = {number: archived[number] for number in held if number in archived}
+            for number, reference in found.items():
+                register.attach(number, reference)
+            if found and pending[txn].copy_codes:
+                # the run filed its case (in one step): its copy codes went with it
+                case_id = next(iter(found.values())).split("/")[1]
+                forms = [item for item in archive.case(case_id).items if item.kind == "kuesioner"]
+                if forms:
+                    register.confirm(txn, {"*": archive.item_reference(case_id, forms[-1].item)})
+            released = register.release(txn, "proses terhenti sebelum dokumennya diarsipkan")
+            done.append(f"transaksi {txn}: {len(found)} nomor dikukuhkan dari arsip, {len(released)} dilepas")
+        finally:
+            lock.release()
+            try:
+                lock_path.unlink(missing_ok=True)
+            except OSError:
+                pass
+    return done
+
+
+# --------------------------------------------------------------------------- transaction
+
+
+class Transaction:
+    """The numbers and copy codes of one run, confirmed together or given back together.
+
+    Use as a context manager: leaving the block by an exception (or without
+    :meth:`confirm`) releases everything reserved, with the exception as the reason.
+    """
+
+    def __init__(self, archive: Archive, profile: AgencyProfile, *, profile_file: Path | None = None,
+                 on_wait: OnWait | None = None) -> None:
+        self.archive = archive
+        self.profile = profile
+        self.profile_file = profile_file
+        self.id = f"{dt.datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:12]}"
+        self.numbers: list[IssuedNumber] = []
+        self.codes: list[str] = []
+        self.confirmed = False
+        self._register = register_for(archive.root, on_wait=on_wait)
+        self._lock: InterProcessLock | None = None
+
+    def __enter__(self) -> Transaction:
+        folder = self.archive.root / TXN_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = InterProcessLock(folder / f"{self.id}.lock", timeout=0)
+        self._lock.acquire(timeout=0)
+        try:
+            recover_abandoned(self.archive, self._register)
+            check_register(self.archive, self._register, self.profile)
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        try:
+            if not self.confirmed and (self.numbers or self.codes):
+                reason = f"gagal: {exc}" if exc is not None else "dibatalkan sebelum selesai"
+                if isinstance(exc, KeyboardInterrupt):
+                    reason = "dihentikan pengguna"
+                self._register.release(self.id, " ".join(reason.split())[:500])
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        self._register.close()
+        if self._lock is not None:
+            path = self._lock.path
+            self._lock.release()
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+            self._lock = None
+
+    def reserve(self, kind: DocumentKind, *, date: dt.date, subject: str, key: str | None = None) -> IssuedNumber:
+        """Reserve the next number of ``kind`` for a letter dated ``date``."""
+        rule = rule_for(self.profile, kind.name, profile_file=self.profile_file, default_code=kind.code)
+        issued = self._register.reserve(rule, date=date, subject=subject, txn=self.id, key=key)
+        self.numbers.append(issued)
+        return issued
+
+    def copy_codes(self, activity: str, count: int, *, year: int, prefix: str = "K") -> list[str]:
+        """Reserve ``count`` questionnaire copy codes."""
+        codes = self._register.issue_copy_codes(activity, count, year=year, prefix=prefix, txn=self.id)
+        self.codes.extend(codes)
+        return codes
+
+    def confirm(self, documents: Mapping[str, str]) -> None:
+        """Mark everything reserved ``terpakai``: ``documents`` maps each number to its
+        archived item reference (copy codes go to the reference under ``"*"``)."""
+        self._register.confirm(self.id, documents)
+        self.confirmed = True
+
+
+# --------------------------------------------------------------------------- one document
+
+
+@dataclass
+class IssueResult:
+    """A numbered document issued: its number, archived item and working copy."""
+
+    number: str
+    reference: str
+    case_id: str
+    docx: Path
+    reused: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def default_case(kind: DocumentKind, year: int) -> str:
+    """The yearly case file a kind's letters go to when no case is named (``SURAT-TUGAS-2024``)."""
+    return f"{kind.name.upper()}-{year}"
+
+
+def archive_one(archive: Archive, case_id: str | None, kind: DocumentKind, document: NewDocument,
+                classification: str, *, previous: str | None = None) -> str:
+    """Archive one document into ``case_id`` (its yearly case by default, created with the
+    document when new). ``previous``: the reference of the earlier version of the same
+    letter, when it is in that case (the new item then revises it). Returns the archived
+    item's reference."""
+    from dataclasses import replace
+
+    case = case_id or default_case(kind, document.date.year)
+    if case in archive.case_ids():
+        if previous and previous.startswith(f"berkas/{case}/"):
+            earlier = next((item for item in archive.case(case).items
+                            if archive.item_reference(case, item.item) == previous), None)
+            if earlier is not None:
+                document = replace(document, revises=earlier.item)
+        item = archive.add_many(case, [document])[0]
+    else:
+        archive.check_new_case(case, classification)
+        filed = archive.file_case(case, classification=classification,
+                                  description=f"{kind.label} tahun {document.date.year}", documents=[document],
+                                  seal=False)
+        item = filed.items[-1]
+    return archive.item_reference(case, item.item)
+
+
+def issue(
+    kind: DocumentKind,
+    *,
+    profile: AgencyProfile,
+    archive: Archive,
+    date: dt.date,
+    subject: str,
+    title: str,
+    render: Callable[[str, Path], Any],
+    out: Path | None,
+    key: str | None = None,
+    new_number: bool = False,
+    case_id: str | None = None,
+    profile_file: Path | None = None,
+    on_wait: OnWait | None = None,
+) -> IssueResult:
+    """Issue one numbered document: reuse its number (same ``key``) or reserve the next,
+    ``render(number, path)`` it, archive it, confirm. ``out``: where the working copy goes
+    (a folder or a .docx name; None for none)."""
+    rule = rule_for(profile, kind.name, profile_file=profile_file, default_code=kind.code)
+    if out is not None:
+        _ensure_folder(resolve_output(Path(out), "x").parent)  # before any number is taken
+    with tempfile.TemporaryDirectory(prefix="sopdocs-terbit-") as tmp:
+        work = Path(tmp)
+        reused: IssuedNumber | None = None
+        if key and not new_number:
+            with register_for(archive.root, on_wait=on_wait) as register:
+                recover_abandoned(archive, register)
+                check_register(archive, register, profile)
+                reused = register.find_by_key(kind.name, key)
+        if reused is not None:
+            number = reused.number
+            made = work / f"{kind.output_stem(number)}.docx"
+            render(number, made)
+            target = _working_copy(made, out)
+            reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
+                                         rule.code, target, previous=reused.document)
+            with register_for(archive.root, on_wait=on_wait) as register:
+                register.attach(number, reference, replace=True)
+        else:
+            with Transaction(archive, profile, profile_file=profile_file, on_wait=on_wait) as txn:
+                issued = txn.reserve(kind, date=date, subject=subject, key=key)
+                number = issued.number
+                made = work / f"{kind.output_stem(number)}.docx"
+                render(number, made)
+                target = _working_copy(made, out)
+                reference = _archive_or_undo(archive, case_id, kind,
+                                             _new_document(made, kind, date, title, number), rule.code, target)
+                txn.confirm({number: reference})
+    case = reference.split("/")[1] if reference.startswith("berkas/") else (case_id or "")
+    return IssueResult(number=number, reference=reference, case_id=case, docx=target or made,
+                       reused=reused is not None)
+
+
+def _archive_or_undo(archive: Archive, case_id: str | None, kind: DocumentKind, document: NewDocument,
+                     classification: str, working_copy: Path | None, *, previous: str | None = None) -> str:
+    """Archive the document; should that fail, remove the working copy already written
+    (its number is being given back)."""
+    try:
+        return archive_one(archive, case_id, kind, document, classification, previous=previous)
+    except BaseException:
+        if working_copy is not None:
+            try:
+                working_copy.unlink(missing_ok=True)
+            except OSError:
+                pass
+        raise
+
+
+def _new_document(path: Path, kind: DocumentKind, date: dt.date, title: str, number: str) -> NewDocument:
+    return NewDocument(file=path, kind=kind.name, date=date, title=title[:200], number=number)
+
+
+def _working_copy(made: Path, out: Path | None) -> Path | None:
+    if out is None:
+        return None
+    target = resolve_output(Path(out), made.stem)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(made, target)
+    except OSError as exc:
+        raise SopdocsError(f"{target}: tidak dapat ditulis ({exc.strerror or exc})") from None
+    return target
+
+
+# --------------------------------------------------------------------------- from a definition file
+
+
+def konsep_number(profile: AgencyProfile, kind: DocumentKind, date: dt.date,
+                  profile_file: Path | None = None) -> str:
+    """The number line of a draft: the kind's pattern with the serial left blank."""
+    rule = rule_for(profile, kind.name, profile_file=profile_file, default_code=kind.code)
+    sentinel = 987654321
+    text = rule.format_number(sentinel, date=date)
+    return text.replace(str(sentinel), "\u2003" * 3)
+
+
+def render_definition(
+    kind_name: str,
+    definition: Path,
+    out: Path,
+    *,
+    profile: Path | None = None,
+    templates: Path | TemplateSet | None = None,
+    pdf: bool = False,
+    archive: Path | None = None,
+    konsep: bool = False,
+    new_number: bool = False,
+    case_id: str | None = None,
+    copies: int = 1,
+    one_file: bool = False,
+    on_wait: OnWait | None = None,
+) -> Rendered:
+    """Render any registered kind from its definition file.
+
+    Final documents go through :func:`issue` (numbered, archived, a working copy in
+    ``out``); a draft (``konsep``) takes no number, is not archived and carries a KONSEP
+    watermark on every page. A definition that names its own ``nomor`` is rendered with
+    it, archived and recorded against it.
+    """
+    from sopdocs.docx.render import render_docx
+    from sopdocs.docx.watermark import add_watermark
+    from sopdocs.docx.compiled import Paper
+
+    kind = get_kind(kind_name)
+    if not kind.numbered:
+        return _render_unnumbered(kind, definition, out, konsep=konsep, profile=profile, templates=templates,
+                                  pdf=pdf, archive=archive, copies=copies, one_file=one_file)
+    assert kind.load is not None and kind.context is not None
+    if copies != 1 or one_file:
+        raise SopdocsError(f"--{'copies' if copies != 1 else 'one-file'} tidak berlaku untuk {kind.name}")
+    definition = Path(definition)
+    defn, warnings = kind.load(definition)
+    named_profile = getattr(defn, "profil", "")
+    agency, profile_warnings = resolve_profile(profile, named_profile, definition)
+    profile_file = _profile_source(profile, named_profile, definition)
+    found = kind.check(defn, agency) if kind.check is not None else []
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        raise ValidationError(errors)
+    if pdf:
+        require_pdf_converter()  # missing LibreOffice is refused before any number is taken
+    template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
+    template = template_set.path(kind.template)
+    result = Rendered(warnings=[*warnings, *profile_warnings, *found])
+    assert kind.date is not None and kind.subject is not None
+    date = kind.date(defn)
+
+    def render(number: str, path: Path) -> None:
+        context = kind.context(defn, agency, number)  # type: ignore[misc]
+        _ensure_folder(path.parent)
+        try:
+            render_docx(template, context, path, paper=Paper(agency.kertas, landscape=kind.paper_landscape))
+        except OSError as exc:
+            raise SopdocsError(f"{path}: tidak dapat ditulis ({exc.strerror or exc})") from None
+
+    given = str(getattr(defn, "nomor", "") or "")
+    if konsep:
+        number = given or konsep_number(agency, kind, date, profile_file)
+        target = resolve_output(Path(out), f"{kind.output_stem(given or 'KONSEP')}")
+        if given:
+            target = target.with_name(target.stem + "_KONSEP.docx")
+        _ensure_folder(target.parent)
+        with tempfile.TemporaryDirectory(prefix="sopdocs-konsep-") as tmp:
+            draft = Path(tmp) / target.name
+            render(number, draft)
+            add_watermark(draft, KONSEP_MARK)  # never under the final name without its mark
+            atomic_write_bytes(target, draft.read_bytes())
+        result.docx.append(target)
+    else:
+        # The trial render finds template and context errors before a number is taken.
+        with tempfile.TemporaryDirectory(prefix="sopdocs-coba-") as tmp:
+            render(given or konsep_number(agency, kind, date, profile_file), Path(tmp) / "coba.docx")
+        store = Archive(archive_dir(archive), profile=agency)
+        try:
+            if given:
+                issued = _issue_given(kind, defn, given, agency, store, render, Path(out), case_id, definition,
+                                      result, on_wait)
+            else:
+                issued = issue(kind, profile=agency, archive=store, date=date, subject=kind.subject(defn),
+                               title=kind.subject(defn), render=render, out=Path(out),
+                               key=kind.identity(defn) if kind.identity else None, new_number=new_number,
+                               case_id=case_id, profile_file=profile_file, on_wait=on_wait)
+            result.warnings.extend(store.warnings)
+        finally:
+            store.close()
+        if issued.reused:
+            result.warnings.append(Problem(
+                f"nomor {issued.number} dipakai lagi: dokumen ini sudah pernah dibuat (kunci "
+                f"{kind.identity(defn) if kind.identity else '-'}); pakai --nomor-baru untuk nomor baru",
+                file=str(definition), severity="warning"))
+        result.docx.append(issued.docx)
+        result.numbers.append(issued.number)
+    if pdf:
+        result.add_pdf_copies()
+    return result
+
+
+def _render_unnumbered(kind: DocumentKind, definition: Path, out: Path, *, konsep: bool,
+                       **options: Any) -> Rendered:
+    """A kind with its own rendering (SOP sheet, questionnaire copies, disposition)."""
+    import inspect
+
+    from sopdocs.docx.watermark import add_watermark
+
+    if kind.render_file is None:
+        raise SopdocsError(f"jenis {kind.name} tidak dibuat dari berkas definisi")
+    accepted = inspect.signature(kind.render_file).parameters
+    defaults = {"copies": 1, "one_file": False}
+    for name, default in defaults.items():
+        if name not in accepted and options.get(name, default) != default:
+            raise SopdocsError(f"--{name.replace('_', '-')} tidak berlaku untuk {kind.name}")
+    pdf = bool(options.pop("pdf", False))
+    result: Rendered = kind.render_file(Path(definition), Path(out),
+                                        **{k: v for k, v in options.items() if k in accepted})
+    if konsep:
+        for path in result.docx:
+            add_watermark(path, KONSEP_MARK)
+    if pdf:
+        result.add_pdf_copies()
+    return result
+
+
+def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProfile, archive: Archive,
+                 render: Callable[[str, Path], Any], out: Path, case_id: str | None, definition: Path,
+                 result: Rendered, on_wait: OnWait | None) -> IssueResult:
+    """A definition that names its own number: render, archive, record it."""
+    booked = None
+    line = _line(definition, ("nomor",))
+    if register_path(archive.root).is_file():
+        with register_for(archive.root, on_wait=on_wait) as register:
+            booked = register.find(number)
+    if booked is not None and booked.status == VOID:
+        raise ValidationError([Problem(f"nomor {number} sudah dibatalkan di register ({booked.void_reason}); "
+                                       "ambil nomor baru", file=str(definition), field="nomor", line=line)])
+    if booked is None:
+        result.warnings.append(Problem(f"nomor {number} tidak tercatat di register", file=str(definition),
+                                       field="nomor", line=line, severity="warning"))
+    elif booked.kind != kind.name:
+        result.warnings.append(Problem(f"nomor {number} tercatat di register untuk jenis '{booked.kind}', "
+                                       f"bukan {kind.name}", file=str(definition), field="nomor",
+                                       line=line, severity="warning"))
+    rule = rule_for(profile, kind.name, default_code=kind.code)
+    _ensure_folder(resolve_output(Path(out), "x").parent)
+    with tempfile.TemporaryDirectory(prefix="sopdocs-terbit-") as tmp:
+        made = Path(tmp) / f"{kind.output_stem(number)}.docx"
+        render(number, made)
+        if isinstance(defn, _Given):
+            date, title = defn.tanggal, defn.judul
+        else:
+            assert kind.date is not None and kind.subject is not None
+            date, title = kind.date(defn), kind.subject(defn)
+        target = _working_copy(made, out)
+        reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
+                                     rule.code, target, previous=booked.document if booked is not None else None)
+    if booked is not None:
+        with register_for(archive.root, on_wait=on_wait) as register:
+            register.attach(number, reference, replace=True)
+    elif _in_our_series(profile, kind.name, number):
+        # A number of our own series issued outside sopdocs (a hand-kept agenda book):
+        # recorded, so the register never issues it again.
+        from sopdocs.numbering.register import RestoredNumber
+
+        with register_for(archive.root, on_wait=on_wait) as register:
+            register.restore([RestoredNumber(kind=kind.name, number=number, date=date, subject=title,
+                                             document=reference, rule=rule)])
+    case = reference.split("/")[1] if reference.startswith("berkas/") else ""
+    return IssueResult(number=number, reference=reference, case_id=case, docx=target or made)
+
+
+def _line(definition: Path, path: tuple[str, ...]) -> int | None:
+    """The line of ``path`` in a YAML definition (None when it cannot be told)."""
+    from sopdocs.definitions.yamlload import load_yaml
+
+    if definition.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        return load_yaml(definition).line(path)
+    except SopdocsError:
+        return None
+
+
+def _profile_source(explicit: Path | None, named: str, definition: Path) -> Path | None:
+    """The profile file :func:`resolve_profile` reads (for messages)."""
+    import os
+
+    if explicit is not None:
+        return Path(explicit)
+    if named:
+        return Path(definition).resolve().parent / named
+    env = os.environ.get("SOPDOCS_PROFILE")
+    return Path(env) if env else None
+
+
+def _ensure_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SopdocsError(f"folder keluaran {folder} tidak dapat dibuat: {exc.strerror or exc}") from None
+def render_surat_tugas_file(
+    definition: Path,
+    out: Path,
+    *,
+    profile: Path | None = None,
+    templates: Path | TemplateSet | None = None,
+    pdf: bool = False,
+    archive: Path | None = None,
+    konsep: bool = False,
+    new_number: bool = False,
+) -> Rendered:
+    """Validate a surat tugas definition file and issue the letter (``out``: folder or .docx)."""
+    return render_definition("surat-tugas", definition, out, profile=profile, templates=templates, pdf=pdf,
+                             archive=archive, konsep=konsep, new_number=new_number)
+
+
+def render_recap_file(
+    responses: Path,
+    questionnaire: Path,
+    out: Path,
+    *,
+    profile: Path | None = None,
+    templates: Path | TemplateSet | None = None,
+    pdf: bool = False,
+    archive: Path | None = None,
+    tanggal: dt.date | None = None,
+    nomor: str | None = None,
+    case_id: str | None = None,
+    on_wait: OnWait | None = None,
+) -> Rendered:
+    """Tally ``responses`` and issue the recap nota dinas (``out``: folder or .docx).
+
+    Everything about the inputs is checked first (at least one usable row); the number
+    is then reserved, the letter rendered and archived, and the number confirmed. With
+    ``nomor`` the letter is written with that number (already taken) and recorded.
+    Refused rows are in the letter and in ``Rendered.warnings``.
+    """
+    from sopdocs.kinds.kuesioner.recap import prepare_recap
+
+    kind = get_kind("nota-dinas")
+    if pdf:
+        require_pdf_converter()
+    with prepare_recap(responses, questionnaire, profile=profile, templates=templates, archive=archive,
+                       tanggal=tanggal) as job:
+        result = Rendered(warnings=list(job.warnings))
+        with tempfile.TemporaryDirectory(prefix="sopdocs-coba-") as tmp:
+            job.render(nomor or konsep_number(job.profile, kind, job.date), Path(tmp) / "coba.docx")
+        store = Archive(archive_dir(archive), profile=job.profile)
+        try:
+            if nomor:
+                issued = _issue_given(kind, _Given(job.date, f"Nota Dinas {job.hal}"), nomor, job.profile, store,
+                                      job.render, Path(out), case_id, Path(questionnaire), result, on_wait)
+            else:
+                issued = issue(kind, profile=job.profile, archive=store, date=job.date, subject=job.hal,
+                               title=f"Nota Dinas {job.hal}", render=job.render, out=Path(out),
+                               key=None, case_id=case_id, on_wait=on_wait)
+            result.warnings.extend(store.warnings)
+        finally:
+            store.close()
+    result.docx.append(issued.docx)
+    result.numbers.append(issued.number)
+    if pdf:
+        result.add_pdf_copies()
+    return result
+
+
+@dataclass
+class _Given:
+    """The date and title of a document rendered with a number given by the user."""
+
+    tanggal: dt.date
+    judul: str
+
+
+# --------------------------------------------------------------------------- the register by hand
+
+
+def take_checked(
+    profile: AgencyProfile,
+    kind_name: str,
+    *,
+    date: dt.date,
+    subject: str,
+    archive: Path | None = None,
+    document: str | None = None,
+    user: str | None = None,
+    profile_file: Path | None = None,
+    reserve: bool = False,
+    on_wait: OnWait | None = None,
+) -> IssuedNumber:
+    """``sopdocs number take|reserve``: the next number, after checking the register
+    against the archive (a register that lost numbers the archive holds issues none)."""
+    from sopdocs.kinds.registry import kinds
+
+    known = kinds().get(kind_name)
+    rule = rule_for(profile, kind_name, profile_file=profile_file,
+                    default_code=known.code if known is not None else None)
+    store = Archive(archive_dir(archive), profile=profile, index=False)
+    try:
+        with register_for(store.root, on_wait=on_wait) as register:
+            recover_abandoned(store, register)
+            check_register(store, register, profile)
+            if reserve:
+                return register.reserve(rule, date=date, subject=subject, user=user)
+            return register.take(rule, date=date, subject=subject, document=document, user=user)
+    finally:
+        store.close()
+
+
+def rebuild_register(archive: Path | None, profile: AgencyProfile, *, profile_file: Path | None = None,
+                     on_wait: OnWait | None = None) -> Any:
+    """Put back into the register every number the archive's case files hold and the
+    register does not know (after it was deleted, truncated or restored from an old copy)."""
+    from sopdocs.kinds.registry import kinds
+    from sopdocs.numbering.register import RestoredNumber
+
+    registered = kinds()
+    store = Archive(archive_dir(archive), profile=profile, index=False)
+    try:
+        entries = []
+        for item in numbered_from_register(store):
+            kind = registered[item.kind]
+            rule = rule_for(profile, item.kind, profile_file=profile_file, default_code=kind.code)
+            entries.append(RestoredNumber(kind=item.kind, number=item.number, date=item.date,
+                                          subject=item.title, document=item.reference, rule=rule))
+        with register_for(store.root, on_wait=on_wait) as register:
+            return register.restore(entries)
+    finally:
+        store.close()
