@@ -16,4 +16,5 @@ echo "== lint-imports" >&2
 echo "== mypy" >&2
 .venv/bin/python -m mypy
 # pytest imports sopdocs from this checkout; subprocess tests use the installed copy.
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers: the machine (and CI) has 2 cores; tests share no state but their tmp_path.
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"

@@ -142,6 +142,10 @@ def test_killing_run_at_random_moments_leaves_a_consistent_archive(tmp_path: Pat
     proc = subprocess.run([*CLI, "archive", "verify", "--clean", "--archive", str(root)],
                           capture_output=True, text=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # and a run after all that killing succeeds
+    proc = subprocess.run([*CLI, "run", str(definition), "--archive", str(root), "--case", "UJI-AKHIR"],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
     with Register(root / "register.sqlite") as register, Archive(root, index=False) as archive:
         book = register.list()
         assert not register.pending()

@@ -95,9 +95,15 @@ def test_rule_from_the_example_profile() -> None:
 
 
 def test_builtin_kinds_when_profile_has_no_penomoran(tmp_path: Path) -> None:
+    """Each kind's default code comes from the kind registry, not from the profile model."""
+    from sopdocs.kinds.registry import get_kind
+
     profile = load(write_profile(tmp_path))
-    assert rule_for(profile, "surat-tugas").code == "800.1.11.1"
-    assert rule_for(profile, "sop").code == "000.8.3.3"
+    assert profile.penomoran.jenis == {}
+    for name, code in (("surat-tugas", "800.1.11.1"), ("sop", "000.8.3.3"), ("surat-undangan", "005")):
+        assert rule_for(profile, name, default_code=get_kind(name).code).code == code
+    with pytest.raises(ValidationError, match="penomoran.jenis"):
+        rule_for(profile, "surat-tugas")
 
 
 def test_per_kind_settings_override_the_shared_ones(tmp_path: Path) -> None:

@@ -80,12 +80,9 @@ class AturanNomor(_Model):
 
 
 def _default_kinds() -> dict[str, AturanNomor]:
-    return {
-        "sop": AturanNomor(kode="000.8.3.3"),
-        "surat-tugas": AturanNomor(kode="800.1.11.1"),
-        "nota-dinas": AturanNomor(kode="000.1.2"),
-        "disposisi": AturanNomor(kode="000.1.2"),
-    }
+    """None: each document kind's default code comes from the kind registry
+    (:attr:`sopdocs.kinds.registry.DocumentKind.code`); the profile lists only its own."""
+    return {}
 
 
 class Penomoran(_Model):

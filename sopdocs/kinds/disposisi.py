@@ -399,6 +399,7 @@ register_kind(
     DocumentKind(
         name="disposisi",
         label="Lembar Disposisi",
+        code="000.1.2",  # for `number take disposisi`; the sheet itself is not numbered
         model=DisposisiDefinition,
         load=load_disposisi,
         render_file=render_disposisi_file,

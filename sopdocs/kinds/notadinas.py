@@ -135,6 +135,7 @@ register_kind(
         name=KIND,
         label="Nota Dinas",
         code="000.1.2",
+        numbered=True,
         file_name="NOTA_DINAS",
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "nota", "penandatangan", "isi", "lampiran_judul",

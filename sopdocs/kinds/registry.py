@@ -55,10 +55,11 @@ class DocumentKind:
     the Word template file; ``provides``/``required`` the variables a template may or
     must use, ``sample`` a context to trial-render a user's template with.
 
-    Kinds rendered from a definition file have ``model`` and ``load``. Numbered kinds
-    also have ``context(definition, profile, number)``, ``date`` and ``subject`` of the
-    letter and ``identity`` (the stable key a re-render is recognised by); ``code`` is
-    the default classification code of their numbering rule (``penomoran.jenis``).
+    Kinds rendered from a definition file have ``model`` and ``load``. ``numbered`` kinds
+    take their number from the register; they also have ``context(definition, profile,
+    number)``, ``date`` and ``subject`` of the letter and ``identity`` (the stable key a
+    re-render is recognised by). ``code`` is the default classification code of the
+    kind's numbering rule when the profile's ``penomoran.jenis`` does not name it.
     Kinds with their own rendering (the SOP sheet, questionnaire copies) give
     ``render_file`` instead.
     """
@@ -78,6 +79,7 @@ class DocumentKind:
     identity: Callable[[Any], str] | None = None
     check: Callable[[Any, Any], list[Problem]] | None = None
     code: str | None = None
+    numbered: bool = False
     paper_landscape: bool = False
     render_file: Callable[..., Any] | None = None
     file_name: str = ""
@@ -86,11 +88,6 @@ class DocumentKind:
     def __post_init__(self) -> None:
         if not self.label:
             object.__setattr__(self, "label", self.name.replace("-", " ").title())
-
-    @property
-    def numbered(self) -> bool:
-        """Does this kind take an official number from the register?"""
-        return self.code is not None
 
     @property
     def renderable(self) -> bool:

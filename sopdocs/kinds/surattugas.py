@@ -485,6 +485,7 @@ register_kind(
         identity=identity,
         check=_calendar_check,
         code="800.1.11.1",
+        numbered=True,
         file_name="Surat_Tugas",
     )
 )

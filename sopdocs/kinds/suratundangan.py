@@ -540,6 +540,7 @@ register_kind(
         identity=_identity,
         check=calendar_problems,
         code=CODE,
+        numbered=True,
         file_name="Surat_Undangan",
     )
 )

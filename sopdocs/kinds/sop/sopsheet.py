@@ -308,6 +308,7 @@ register_kind(
     DocumentKind(
         name="sop",
         label="SOP",
+        code="000.8.3.3",  # for `number take sop`; the sheet carries the nomor its definition gives
         model=SopDefinition,
         load=load_sop,
         render_file=render_sop_file,
