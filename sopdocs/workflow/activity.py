@@ -158,7 +158,7 @@ def run_activity(
     from sopdocs.docx.templateset import TemplateSet
     from sopdocs.kinds.disposisi import load_disposisi, render_disposisi
     from sopdocs.kinds.kuesioner.kuesioner import PreparedForm, load_kuesioner
-    from sopdocs.kinds.kuesioner.recap import prepare_recap
+    from sopdocs.kinds.kuesioner.recap import check_responses, prepare_recap
     from sopdocs.kinds.registry import get_kind
     from sopdocs.kinds.sop.sopdef import load_sop
     from sopdocs.kinds.sop.sopsheet import render_sop
@@ -202,9 +202,8 @@ def run_activity(
 
         require_pdf_converter()
     recap_date = defn.tanggal_rekap or disposisi.tanggal_surat
-    with prepare_recap(defn.path(defn.jawaban), defn.path(defn.kuesioner), profile=profile_file,
-                       archive=root, tanggal=recap_date):
-        pass  # the responses are readable and hold at least one usable row
+    # the responses are readable and hold at least one usable row
+    check_responses(defn.path(defn.jawaban), defn.path(defn.kuesioner), profile=profile_file, archive=root)
     templates = TemplateSet()
     paper = Paper(profile.kertas, landscape=False)
     form_date = min(surat.tanggal, surat.tanggal_mulai)
@@ -228,7 +227,8 @@ def run_activity(
             render_docx(templates.path(surat_kind.template), surat_tugas_context(surat, profile, st_number),
                         st_out, paper=paper)
             result.documents.append(
-                Made("3", "surat-tugas", f"Surat Tugas: {surat.untuk}"[:200], surat.tanggal, st_out, st_number)
+                Made("3", surat_kind.name, f"{surat_kind.label}: {surat.untuk}"[:200], surat.tanggal, st_out,
+                     st_number)
             )
 
             say(f"langkah 1-2: kuesioner, {defn.eksemplar} eksemplar bernomor")
@@ -263,7 +263,8 @@ def run_activity(
                 recap_number = txn.reserve(nota_kind, date=recap_date, subject=job.hal).number
                 recap_out = job.render(recap_number, work / f"{nota_kind.output_stem(recap_number)}.docx")
                 hal = job.hal
-            result.documents.append(Made("6", "nota-dinas", f"Nota Dinas {hal}", recap_date, recap_out, recap_number))
+            result.documents.append(Made("6", nota_kind.name, f"{nota_kind.label} {hal}", recap_date, recap_out,
+                                         recap_number))
 
             say("langkah 7: disposisi pimpinan atas nota dinas")
             decided = disposisi.model_copy(update={"nomor_surat": recap_number, "tanggal_surat": recap_date,
@@ -285,7 +286,7 @@ def run_activity(
                 ],
             )
             references = {item.number: store.item_reference(case, item.item) for item in filed.items
-                          if item.number and item.kind in ("surat-tugas", "nota-dinas")}
+                          if item.number and item.kind in (surat_kind.name, nota_kind.name)}
             forms_item = next(item for item in filed.items if item.kind == "kuesioner")
             references["*"] = store.item_reference(case, forms_item.item)
             txn.confirm(references)

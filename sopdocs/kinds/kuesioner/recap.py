@@ -554,6 +554,26 @@ class RecapLetter:
         self.close()
 
 
+def check_responses(responses: Path, questionnaire: Path, *, profile: Path | None = None,
+                    archive: Path | None = None) -> None:
+    """Everything :func:`prepare_recap` checks (the questionnaire, the sender, the responses:
+    readable, at least one usable row), without drawing the charts."""
+    _checked_recap(responses, Path(questionnaire), profile, archive)
+
+
+def _checked_recap(responses: Path, questionnaire: Path, profile: Path | None, archive: Path | None
+                   ) -> tuple[KuesionerDefinition, list[Problem], AgencyProfile, list[Problem], Rekap]:
+    defn, warnings = load_kuesioner(questionnaire)
+    agency, profile_warnings = resolve_profile(profile, defn.profil, questionnaire)
+    if defn.rekap.dari is None:
+        raise ValidationError([_sender_problem(questionnaire)])
+    rekap = recap(Path(responses), defn, archive=archive)
+    if not rekap.diolah:
+        detail = "\n".join(str(r) for r in rekap.ditolak[:10])
+        raise SopdocsError(f"{responses}: tidak ada baris jawaban yang dapat diolah" + (f":\n{detail}" if detail else ""))
+    return defn, warnings, agency, profile_warnings, rekap
+
+
 def prepare_recap(
     responses: Path,
     questionnaire: Path,
@@ -565,15 +585,8 @@ def prepare_recap(
 ) -> RecapLetter:
     """Check and tally ``responses`` against the questionnaire; refuse when no row is usable."""
     questionnaire = Path(questionnaire)
-    defn, warnings = load_kuesioner(questionnaire)
-    agency, profile_warnings = resolve_profile(profile, defn.profil, questionnaire)
+    defn, warnings, agency, profile_warnings, rekap = _checked_recap(responses, questionnaire, profile, archive)
     template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
-    if defn.rekap.dari is None:
-        raise ValidationError([_sender_problem(questionnaire)])
-    rekap = recap(Path(responses), defn, archive=archive)
-    if not rekap.diolah:
-        detail = "\n".join(str(r) for r in rekap.ditolak[:10])
-        raise SopdocsError(f"{responses}: tidak ada baris jawaban yang dapat diolah" + (f":\n{detail}" if detail else ""))
     day = tanggal or dt.date.today()
     hal = defn.rekap.hal or f"Rekapitulasi Hasil {defn.kegiatan}"
     width = text_width_mm(agency)
