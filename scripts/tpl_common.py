@@ -330,3 +330,18 @@ def kop_surat(doc, *, text_width_mm: float = LETTER_TEXT_MM, logo_mm: float = 25
     rule.paragraph_format.space_before = Pt(2)
     rule.paragraph_format.line_spacing = Pt(2)
     paragraph_border(rule, "bottom", val="thickThinSmallGap", sz=24, space=1)
+
+
+def tembusan_list(doc) -> None:
+    """The Tembusan block of a letter: shown only when ``surat.tembusan`` has items."""
+    para(doc, "{%p if surat.tembusan %}")
+    p = para(doc, "Tembusan:")
+    p.paragraph_format.space_before = Pt(10)
+    p.paragraph_format.keep_with_next = True
+    para(doc, "{%p for butir in surat.tembusan %}")
+    p = para(doc, "{{ loop.index }}.\t{{ butir }}")
+    tabs(p, 6)
+    hanging(p, 6)
+    p.paragraph_format.keep_with_next = True
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")

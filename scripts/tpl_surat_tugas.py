@@ -15,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
 from tpl_common import (
+    tembusan_list,
     LETTER_TEXT_MM,
     hanging,
     kop_surat,
@@ -204,17 +205,7 @@ def build(out_dir: Path) -> Path:
     _gap(doc)
     _signature(doc, with_place=True)
 
-    para(doc, "{%p if surat.tembusan %}")
-    p = para(doc, "Tembusan:")
-    p.paragraph_format.space_before = Pt(10)
-    p.paragraph_format.keep_with_next = True
-    para(doc, "{%p for butir in surat.tembusan %}")
-    p = para(doc, "{{ loop.index }}.\t{{ butir }}")
-    tabs(p, 6)
-    hanging(p, 6)
-    p.paragraph_format.keep_with_next = True
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
+    tembusan_list(doc)
 
     para(doc, "{%p if surat.lampiran %}")
     _lampiran(doc)

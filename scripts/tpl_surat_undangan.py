@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from tpl_common import (
+    tembusan_list,
     LETTER_TEXT_MM,
     _TBLPR_ORDER,
     cant_split,
@@ -131,20 +132,6 @@ def _addressees(doc) -> None:
     hanging(p, YTH, 0)
 
 
-def _tembusan(doc) -> None:
-    para(doc, "{%p if surat.tembusan %}")
-    p = para(doc, "Tembusan:")
-    p.paragraph_format.space_before = Pt(10)
-    p.paragraph_format.keep_with_next = True
-    para(doc, "{%p for butir in surat.tembusan %}")
-    p = para(doc, "{{ loop.index }}.\t{{ butir }}")
-    tabs(p, 6)
-    hanging(p, 6)
-    p.paragraph_format.keep_with_next = True
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p endif %}")
-
-
 def _lampiran(doc) -> None:
     """The attached list of addressees, on a new page, signed again."""
     head = para(doc, "Lampiran Surat Undangan")
@@ -225,7 +212,7 @@ def build(out_dir: Path) -> Path:
     closing.paragraph_format.keep_with_next = True
     _gap(doc)
     _signature(doc)
-    _tembusan(doc)
+    tembusan_list(doc)
 
     para(doc, "{%p if surat.terlampir %}")
     _lampiran(doc)

@@ -102,6 +102,28 @@ class DocumentKind:
         return f"{stem}_" + safe_filename(number, fallback="tanpa_nomor")
 
 
+def letter_identity(definition: Any) -> str:
+    """The identity key of a letter: its definition file's name and its date
+    (``surat-tugas:2024-01-05``). Fixing a typo keeps it; a new date or file makes a new letter."""
+    return f"{Path(definition.source).stem}:{definition.tanggal.isoformat()}"
+
+
+def sample_profile() -> Any:
+    """A made-up agency for sample contexts (``templates check`` trial renders)."""
+    from sopdocs.definitions.profile import AgencyProfile, Pejabat
+
+    return AgencyProfile(
+        pemerintah=["PEMERINTAH PROVINSI CONTOH"],
+        instansi=["DINAS CONTOH"],
+        alamat="Jalan Contoh Nomor 1",
+        telepon="(0000) 123456",
+        email="dinas@contoh.go.id",
+        kode_unit="Contoh",
+        kota="Kota Contoh",
+        kepala=Pejabat(jabatan="Kepala Dinas Contoh", nama="NAMA KEPALA", nip="198001012005011001"),
+    )
+
+
 _KINDS: dict[str, DocumentKind] = {}
 _loaded = False
 

@@ -16,15 +16,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from sopdocs.indonesian.dates import DateStyle, nama_bulan, nama_hari
-from sopdocs.errors import Problem, SopdocsError, ValidationError
+from sopdocs.errors import Problem
 from sopdocs.definitions.fieldtypes import DaftarTeks, Nip, Tanggal, Teks
 from sopdocs.indonesian.nip import check_nip, format_nip
 from sopdocs.indonesian.numerals import angka_terbilang
-from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context, resolve_profile
+from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context
 from sopdocs.docx.compiled import Paper
-from sopdocs.docx.render import Rendered, kop_logo, render_docx
+from sopdocs.docx.render import kop_logo, render_docx
 from sopdocs.docx.templateset import TemplateSet
-from sopdocs.kinds.registry import DocumentKind, get_kind, register_kind
+from sopdocs.kinds.registry import DocumentKind, get_kind, letter_identity, register_kind, sample_profile
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
 
@@ -429,16 +429,7 @@ def _subject(st: SuratTugasDefinition) -> str:
 
 
 def _sample_context() -> dict[str, Any]:
-    profile = AgencyProfile(
-        pemerintah=["PEMERINTAH PROVINSI CONTOH"],
-        instansi=["DINAS CONTOH"],
-        alamat="Jalan Contoh Nomor 1",
-        telepon="(0000) 123456",
-        email="dinas@contoh.go.id",
-        kode_unit="Contoh",
-        kota="Kota Contoh",
-        kepala=Pejabat(jabatan="Kepala Dinas Contoh", nama="NAMA KEPALA", nip="198001012005011001"),
-    )
+    profile = sample_profile()
     st = SuratTugasDefinition.model_validate(
         {
             "tanggal": "2024-01-05",
@@ -459,9 +450,8 @@ def _sample_context() -> dict[str, Any]:
 
 _PROVIDES = frozenset({"profil", "gaya_tanggal", "logo", "surat", "petugas", "penandatangan"})
 
-def identity(st: SuratTugasDefinition) -> str:
-    """The stable key of a letter: its definition file's name and its date."""
-    return f"{Path(st.source).stem}:{st.tanggal.isoformat()}"
+#: The stable key of a letter (see :func:`sopdocs.kinds.registry.letter_identity`).
+identity = letter_identity
 
 
 def _calendar_check(st: SuratTugasDefinition, profile: AgencyProfile) -> list[Problem]:

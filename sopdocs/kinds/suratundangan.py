@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from sopdocs.definitions.fieldtypes import DaftarTeks, Tanggal, Teks
-from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context
+from sopdocs.definitions.profile import AgencyProfile, profile_context
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import FieldPath, YamlDocument, load_yaml, parse_yaml
 from sopdocs.docx.compiled import Paper
@@ -43,7 +43,7 @@ from sopdocs.docx.render import kop_logo, render_docx
 from sopdocs.errors import Problem
 from sopdocs.indonesian.dates import DateStyle, format_tanggal, nama_hari
 from sopdocs.indonesian.nip import check_nip
-from sopdocs.kinds.registry import DocumentKind, register_kind
+from sopdocs.kinds.registry import DocumentKind, letter_identity, register_kind, sample_profile
 from sopdocs.kinds.surattugas import Penandatangan, _signer, rentang_tanggal
 
 KIND = "surat-undangan"
@@ -485,26 +485,11 @@ def _subject(su: SuratUndanganDefinition) -> str:
     return f"Surat undangan: {text} (acara {format_tanggal(su.acara.tanggal)})"
 
 
-def _identity(su: SuratUndanganDefinition) -> str:
-    return f"{Path(su.source).stem}:{su.tanggal.isoformat()}"
-
-
 # --------------------------------------------------------------------------- kind
 
 
 def _sample_context() -> dict[str, Any]:
-    profile = AgencyProfile(
-        pemerintah=["PEMERINTAH PROVINSI CONTOH"],
-        instansi=["DINAS CONTOH"],
-        alamat="Jalan Contoh Nomor 1",
-        telepon="(0000) 123456",
-        email="dinas@contoh.go.id",
-        kode_unit="Contoh",
-        kota="Kota Contoh",
-        logo="",
-        catatan="",
-        kepala=Pejabat(jabatan="Kepala Dinas Contoh", nama="NAMA KEPALA", nip="198001012005011001"),
-    )
+    profile = sample_profile()
     su = SuratUndanganDefinition.model_validate(
         {
             "tanggal": "2024-01-03",
@@ -537,7 +522,7 @@ register_kind(
         context=surat_undangan_context,
         date=lambda d: d.tanggal,
         subject=_subject,
-        identity=_identity,
+        identity=letter_identity,
         check=calendar_problems,
         code=CODE,
         numbered=True,

@@ -9,7 +9,6 @@ through :func:`take_number` / :func:`reserve_number`, so all commands share one 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from pathlib import Path
 

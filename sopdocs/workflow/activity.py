@@ -20,7 +20,7 @@ from typing import Callable, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sopdocs.errors import Problem, SopdocsError, ValidationError
+from sopdocs.errors import Problem, ValidationError
 from sopdocs.definitions.fieldtypes import DaftarTeks, Tanggal, Teks
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml
