@@ -624,12 +624,18 @@ def test_render_many_names_the_failing_document(tmp_path: Path, monkeypatch: pyt
         render_many(template, contexts, tmp_path / "out", workers=2)
 
 
+class _Unpicklable(dict):  # type: ignore[type-arg]
+    def __reduce__(self) -> Any:
+        raise TypeError("tidak dapat di-pickle")
+
+
 def test_render_many_renders_here_what_cannot_reach_a_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastrender, "_POOL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(fastrender, "_CHUNK_SECONDS", 0.0)
     template = simple_template(tmp_path / "t.docx", "Nomor {{ a }}")
     contexts: list[dict[str, Any]] = [{"a": i} for i in range(30)]
-    contexts[29]["tidak_terpakai"] = lambda: None  # cannot be pickled for a worker process
+    # Contexts hold data only (a function is refused), but a mapping may still refuse pickling.
+    contexts[29]["tidak_terpakai"] = _Unpicklable(x=1)  # cannot be pickled for a worker process
     paths = render_many(template, contexts, tmp_path / "out", workers=2)
     assert [f"Nomor {i}" in _texts(p) for i, p in enumerate(paths)] == [True] * 30
 

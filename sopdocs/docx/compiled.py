@@ -74,14 +74,20 @@ from lxml import etree
 from sopdocs.errors import RenderError, SopdocsError
 from sopdocs.docx.engine import (
     Image,
-    _resolve_images,
-    _StrictDocxTemplate,
+    TemplateData,
+    TemplateFilterError,
+    TemplateLimitError,
     atomic_path,
     atomic_save,
-    clean_context,
+    check_template_package,
     make_environment,
+    open_docx_template,
     paper_setter,
+    plain_resolver,
+    read_template,
+    render_session,
     template_variables,
+    to_template_data,
 )
 
 __all__ = [
@@ -445,30 +451,24 @@ class _NeedsPlain(Exception):
     """A value only plain docxtpl can render (bound to a DocxTemplate object)."""
 
 
-def _is_docxtpl_bound(value: Any) -> bool:
-    cls = value.__class__
-    return isinstance(value, InlineImage) or (cls.__name__ == "Subdoc" and cls.__module__.startswith("docxtpl"))
+def _fast_resolver(data: TemplateData, state: _RenderState) -> Callable[[int], str]:
+    """Place the pictures of ``data`` (:class:`~sopdocs.docx.engine.DeferredMarker` values)
+    through docxtpl's InlineImage bound to ``state``, made only when the template prints one
+    (the template never sees it)."""
 
-
-def _resolve_fast_images(value: Any, state: _RenderState) -> Any:
-    """Pictures become docxtpl InlineImages bound to ``state``; Subdoc and docxtpl's own
-    InlineImage values (bound to another template object) raise :class:`_NeedsPlain`."""
-    if isinstance(value, Image):
-        if not Path(value.path).is_file():
-            raise RenderError(f"gambar tidak ditemukan: {value.path}")
-        return InlineImage(
+    def resolve(index: int) -> str:
+        image = data.objects[index]
+        if not isinstance(image, Image):  # checked before rendering: such contexts go plain
+            raise RenderError("nilai Subdoc/InlineImage docxtpl tidak dapat dirender di jalur cepat")
+        picture = InlineImage(
             state,
-            str(value.path),
-            width=Mm(value.width_mm) if value.width_mm else None,
-            height=Mm(value.height_mm) if value.height_mm else None,
+            str(image.path),
+            width=Mm(image.width_mm) if image.width_mm else None,
+            height=Mm(image.height_mm) if image.height_mm else None,
         )
-    if isinstance(value, dict):
-        return {k: _resolve_fast_images(v, state) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve_fast_images(v, state) for v in value]
-    if _is_docxtpl_bound(value):
-        raise _NeedsPlain
-    return value
+        return str(picture.__html__())
+
+    return resolve
 
 
 # --------------------------------------------------------------------------- errors
@@ -484,19 +484,31 @@ class _JinjaErrors:
         return None
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> Literal[False]:
-        if exc is None or isinstance(exc, SopdocsError):
+        if exc is None or isinstance(exc, SopdocsError) or not isinstance(exc, Exception):
             return False
         template = self.template
+        line = getattr(exc, "template_line", None)
+        where = f" (baris XML {line})" if line is not None else ""
         if isinstance(exc, SecurityError):
-            message = f"{template}: ditolak oleh sandbox (templat mencoba mengakses bagian dalam Python): {exc}"
+            message = f"{template}: ditolak oleh sandbox (templat mencoba mengakses bagian dalam Python){where}: {exc}"
         elif isinstance(exc, jinja2.UndefinedError):
-            message = f"{template}: {exc.message}"
+            message = f"{template}: {exc.message}{where}"
         elif isinstance(exc, jinja2.TemplateSyntaxError):
             message = f"{template}: templat rusak: {exc.message}"
         elif isinstance(exc, jinja2.TemplateError):
-            message = f"{template}: {exc}"
+            message = f"{template}: {exc}{where}"
+        elif isinstance(exc, TemplateLimitError):
+            message = f"{template}: batas templat terlampaui{where}: {exc}"
+        elif isinstance(exc, TemplateFilterError):
+            message = f"{template}{where}: {exc}"
+        elif isinstance(exc, RecursionError):
+            message = f"{template}: templat memanggil dirinya terlalu dalam (rekursi){where}"
+        elif isinstance(exc, MemoryError):
+            message = f"{template}: templat memakai memori terlalu banyak{where}"
+        elif isinstance(exc, ZeroDivisionError):
+            message = f"{template}: pembagian dengan nol dalam templat{where}"
         else:
-            return False
+            message = f"{template}: galat saat merender templat{where}: {exc.__class__.__name__}: {exc}"
         raise RenderError(message) from None
 
 
@@ -541,19 +553,17 @@ class CompiledTemplate:
         """The compiled form of ``path``, reused while the file's mtime, size and inode stay the same."""
         path = Path(path)
         try:
+            stat = os.lstat(path)
             resolved = path.resolve()
-            stat = resolved.stat()
         except OSError:
             raise RenderError(f"templat tidak ditemukan: {path}") from None
-        if not resolved.is_file():
-            raise RenderError(f"templat tidak ditemukan: {path}")
         key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         with _TEMPLATE_LOCK:
             cached = _TEMPLATE_CACHE.get(resolved)
             if cached is not None and cached[0] == key:
                 _TEMPLATE_CACHE.move_to_end(resolved)
                 return cached[1]
-        compiled = cls(path, resolved.read_bytes())
+        compiled = cls(path, read_template(path), checked=True)  # refuses links, FIFOs, bombs...
         with _TEMPLATE_LOCK:
             _TEMPLATE_CACHE[resolved] = (key, compiled)
             _TEMPLATE_CACHE.move_to_end(resolved)
@@ -561,9 +571,14 @@ class CompiledTemplate:
                 _TEMPLATE_CACHE.popitem(last=False)
         return compiled
 
-    def __init__(self, path: Path, data: bytes) -> None:
-        """Prepare ``data`` (the bytes of the .docx at ``path``); prefer :meth:`load`."""
+    def __init__(self, path: Path, data: bytes, *, checked: bool = False) -> None:
+        """Prepare ``data`` (the bytes of the .docx at ``path``); prefer :meth:`load`.
+
+        ``data`` is checked (:func:`~sopdocs.docx.engine.check_template_package`) unless
+        ``checked`` says it already was."""
         self.path = Path(path)
+        if not checked:
+            check_template_package(data, self.path)
         self.env: SandboxedEnvironment = make_environment()
         self._memo: dict[Any, _Entry] = {}
         try:
@@ -571,6 +586,14 @@ class CompiledTemplate:
             tpl.init_docx()
         except Exception as exc:  # not a zip, not a Word package...
             raise RenderError(f"{path}: bukan berkas .docx yang dapat dibaca ({exc})") from None
+        try:
+            self._prepare(tpl, data)
+        except SopdocsError:
+            raise
+        except Exception as exc:  # a package python-docx read but that is not sound
+            raise RenderError(f"{path}: templat tidak dapat disiapkan ({exc.__class__.__name__}: {exc})") from None
+
+    def _prepare(self, tpl: DocxTemplate, data: bytes) -> None:
         document = tpl.docx
         # docxtpl's render_properties creates the core-properties part when it is missing.
         core = document.core_properties
@@ -866,19 +889,25 @@ class CompiledTemplate:
     def _build(
         self, context: Mapping[str, Any], paper: Paper | None, properties: Mapping[str, Any] | None = None
     ) -> list[_Entry]:
-        values = clean_context(dict(context))
+        data = to_template_data(context)
+        values = data.values
         missing = sorted(self.variables - set(values))
         if missing:
             raise RenderError(f"{self.path}: variabel templat tidak tersedia untuk dokumen ini: {', '.join(missing)}")
+        if data.bound:
+            raise _NeedsPlain
+        for picture in data.images:
+            if not Path(picture.path).is_file():
+                raise RenderError(f"gambar tidak ditemukan: {picture.path}")
         state = _RenderState(self)
-        values = _resolve_fast_images(values, state)
-        fresh: dict[str, _Entry] = {self._document_partname: self._render_body(values, state, paper)}
-        for part in self._hdrftr:
-            fresh[part.partname] = self._render_hdrftr(part, values, state)
-        core = self._render_core(values, properties)
-        for part in self._footnotes:
-            fresh[part.partname] = self._render_footnotes(part, values, state)
-        fresh[self._core_partname] = core
+        with render_session(_fast_resolver(data, state)):
+            fresh: dict[str, _Entry] = {self._document_partname: self._render_body(values, state, paper)}
+            for part in self._hdrftr:
+                fresh[part.partname] = self._render_hdrftr(part, values, state)
+            core = self._render_core(values, properties)
+            for part in self._footnotes:
+                fresh[part.partname] = self._render_footnotes(part, values, state)
+            fresh[self._core_partname] = core
 
         if state.new_images:
             content_types = self._content_types_entry([(p, img.content_type) for p, img in state.new_images])
@@ -971,16 +1000,14 @@ def render_plain(
     """
     template = Path(template)
     out = Path(out)
-    if not template.is_file():
-        raise RenderError(f"templat tidak ditemukan: {template}")
     env = make_environment()
-    values = clean_context(dict(context))
+    data = to_template_data(context)
+    values = data.values
     missing = sorted(template_variables(template, env) - set(values))
     if missing:
         raise RenderError(f"{template}: variabel templat tidak tersedia untuk dokumen ini: {', '.join(missing)}")
-    tpl = _StrictDocxTemplate(str(template))
-    values = _resolve_images(values, tpl)
-    with _JinjaErrors(template):
+    tpl = open_docx_template(template)
+    with render_session(plain_resolver(data, tpl)), _JinjaErrors(template):
         tpl.render(values, jinja_env=env, autoescape=True)
     if postprocess is not None:
         postprocess(tpl.docx)

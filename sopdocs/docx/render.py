@@ -10,6 +10,15 @@ Safety rules (each one closes a real trap of plain docxtpl):
   compiled. Characters XML 1.0 cannot hold are removed before rendering.
 * ``StrictUndefined``: missing variables are errors, and all missing top-level names are
   reported together before anything is written.
+* Templates see data only (:func:`~sopdocs.docx.engine.to_template_data`): strings,
+  numbers, dates, lists and dicts, and opaque markers for pictures and fragments. Any
+  other object in a context is refused, and the sandbox allows attributes only on data
+  (``{{ logo.tpl }}``, ``{{ gaya_tanggal.__class__ }}`` are refused).
+* Every template is bounded (time, loop iterations, ``range``, string and number sizes,
+  macro depth, output size: the ``MAX_*`` constants of :mod:`sopdocs.docx.engine`), and
+  ``{% include %}``/``{% import %}``/``{% extends %}`` are refused.
+* A template file must be a regular file holding a sound Word package (no zip bomb, no
+  DTD/entity declarations), checked before it is read.
 * The output is written to a temporary file and renamed, so a failure leaves nothing
   half-written under the final name.
 """
@@ -17,6 +26,7 @@ Safety rules (each one closes a real trap of plain docxtpl):
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +107,9 @@ def render_docx(
     from sopdocs.docx.compiled import CompiledTemplate
 
     template = Path(template)
-    if not template.is_file():
+    if not os.path.lexists(template):
         raise RenderError(f"templat tidak ditemukan: {template}")
+    # load() refuses links, non-regular files and unsound packages (zip bombs, DTDs...)
     return CompiledTemplate.load(template).render(
         context, Path(out), paper=paper, properties=properties, postprocess=postprocess
     )

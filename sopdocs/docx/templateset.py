@@ -6,6 +6,7 @@ template is not in that folder falls back to the built-in one.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sopdocs.errors import RenderError, SopdocsError
@@ -23,7 +24,9 @@ class TemplateSet:
         self.folder = folder
 
     def path(self, name: str) -> Path:
-        if self.folder is not None and (self.folder / name).is_file():
+        # lexists: a link or other non-regular file under the name is the user's template too
+        # (and refused by the renderer), never silently replaced by the built-in one.
+        if self.folder is not None and os.path.lexists(self.folder / name):
             return self.folder / name
         builtin = builtin_templates_dir() / name
         if not builtin.is_file():

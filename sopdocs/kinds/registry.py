@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sopdocs.docx.render import render_docx, template_variables
-from sopdocs.errors import Problem, RenderError, SopdocsError
+from sopdocs.docx.render import builtin_examples_dir, kop_logo, render_docx, template_variables
+from sopdocs.errors import Problem, SopdocsError
 
 #: Modules that register the built-in kinds (imported on first use of the registry).
 BUILTIN_KINDS = (
@@ -189,25 +190,42 @@ def check_templates(folder: Path) -> list[TemplateReport]:
     reports = []
     for kind in kinds().values():
         path = folder / kind.template
-        if not path.is_file():
+        # lexists: a link or a FIFO under a template's name is reported (render refuses it too)
+        if not os.path.lexists(path):
             continue
         report = TemplateReport(kind=kind.name, template=path)
         try:
             used = template_variables(path)
-        except RenderError as exc:
+        except SopdocsError as exc:
             report.errors.append(str(exc))
+            reports.append(report)
+            continue
+        except Exception as exc:  # a report, never a traceback: the file is the user's
+            report.errors.append(f"{path}: templat tidak dapat diperiksa ({exc.__class__.__name__}: {exc})")
             reports.append(report)
             continue
         report.unknown = sorted(used - kind.provides)
         report.missing = sorted(kind.required - used)
         if not report.unknown:
-            # A trial render with sample data finds what a static look cannot:
-            # sandbox refusals and misspelt attributes (profil.alamt).
+            # A trial render with sample data, through the very engine `render` uses
+            # (same context conversion, sandbox and limits), finds what a static look
+            # cannot: sandbox refusals, limits and misspelt attributes (profil.alamt).
+            # A kind whose sample has no logo is tried with a real one too: a picture reaches
+            # templates as an opaque marker, and what a template does with it must be seen.
+            samples = [kind.sample()]
+            logo = builtin_examples_dir() / "logo.png"
+            if "logo" in kind.provides and not samples[0].get("logo") and logo.is_file():
+                samples.append({**samples[0], "logo": kop_logo(logo)})
             with tempfile.TemporaryDirectory() as tmp:
-                try:
-                    render_docx(path, kind.sample(), Path(tmp) / "coba.docx")
-                except SopdocsError as exc:
-                    report.errors.append(str(exc))
+                for sample in samples:
+                    try:
+                        render_docx(path, sample, Path(tmp) / "coba.docx")
+                    except SopdocsError as exc:
+                        report.errors.append(str(exc))
+                        break
+                    except Exception as exc:
+                        report.errors.append(f"{path}: percobaan render gagal ({exc.__class__.__name__}: {exc})")
+                        break
         reports.append(report)
     return reports
 
