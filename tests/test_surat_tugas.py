@@ -246,7 +246,7 @@ def test_reserved_number_is_attached_after_rendering(example_copy: Path, tmp_pat
     archive = tmp_path / "arsip"
     booked = reserve_number(profile, KIND, date=dt.date(2024, 1, 5), subject="pendataan", archive=archive)
     path = write(example_copy, definition(nomor=booked.number))
-    result = render_surat_tugas_file(path, archive / "2024", archive=archive)
+    result = render_surat_tugas_file(path, tmp_path / "2024", archive=archive)
     with register_for(archive) as register:
         row = register.find(booked.number)
     assert row is not None and row.status == "terpakai"

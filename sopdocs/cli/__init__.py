@@ -11,16 +11,54 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from sopdocs.errors import Problem, SopdocsError
+from sopdocs.outputs import printable
 
 Handler = Callable[[argparse.Namespace], int]
+
+#: Exit code of every user error (bad arguments included, as argparse does).
+USER_ERROR = 2
+#: The lowest and highest year ``--year``/``--tahun`` accepts (a calendar year of a letter).
+MIN_YEAR = 1900
+MAX_YEAR = 9999
 
 
 def warn(problems: Sequence[Problem]) -> None:
     for problem in problems:
-        print(str(problem), file=sys.stderr)
+        print(printable(problem), file=sys.stderr)
+
+
+def say(text: object = "", **kwargs: Any) -> None:
+    """``print`` for text that may hold stored values: escape sequences and control
+    characters removed (newlines kept)."""
+    print(printable(text), **kwargs)
+
+
+def year_arg(text: str) -> int:
+    """argparse type of ``--year``: a whole number from MIN_YEAR to MAX_YEAR."""
+    try:
+        year = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"tahun harus angka, bukan {printable(text, single_line=True)!r}") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"tahun harus antara {MIN_YEAR} dan {MAX_YEAR}, bukan "
+                                         f"{printable(text, single_line=True)[:30]}")
+    return year
+
+
+def overwrite_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timpa", "--overwrite", dest="overwrite", action="store_true",
+                        help="timpa berkas keluaran yang sudah ada (hanya berkas sejenis; arsip tidak pernah ditimpa)")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with errors on one line in the CLI's own form: ``galat: ...``, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USER_ERROR, f"galat: {printable(self.prog)}: {printable(message, single_line=True)} "
+                              f"(lihat {printable(self.prog)} --help)\n")
 
 
 def _templates_arg(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     from sopdocs import __version__
     from sopdocs.cli import archive, number, recap, render, run, schema, search, templates
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sopdocs",
         description="Membuat, menomori, mengarsipkan dan mencari dokumen SOP instansi pemerintah.",
     )
@@ -55,16 +93,50 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # a TextIOWrapper on every console
         except (AttributeError, ValueError):
             pass
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    bad = _undecodable(arguments)
+    if bad is not None:
+        print(f"galat: {bad}", file=sys.stderr)
+        return USER_ERROR
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         return int(args.func(args) or 0)
     except SopdocsError as exc:
-        print(f"galat: {exc}" if "\n" not in str(exc) else f"galat:\n{exc}", file=sys.stderr)
+        text = printable(exc)
+        print(f"galat: {text}" if "\n" not in text else f"galat:\n{text}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A file the command could not read or write (missing, no permission, disk full):
+        # one line naming it, no traceback.
+        where = " -> ".join(printable(os.fsdecode(name) if isinstance(name, bytes) else name, single_line=True)
+                            for name in (exc.filename, exc.filename2) if name is not None)
+        why = printable(exc.strerror or exc, single_line=True)
+        print(f"galat: {where}: {why}" if where else f"galat: {why}", file=sys.stderr)
+        return USER_ERROR
     except KeyboardInterrupt:
         print("dibatalkan", file=sys.stderr)
         return 130
+
+
+def _undecodable(arguments: Sequence[str]) -> str | None:
+    """The message for the first argument that is not valid UTF-8 (on Linux, ``argv``
+    holds undecodable bytes as lone surrogates), naming the option it belongs to."""
+    for position, argument in enumerate(arguments):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            continue
+        option, _, value = argument.partition("=") if argument.startswith("--") else ("", "", argument)
+        if not option and position > 0 and arguments[position - 1].startswith("-"):
+            option = arguments[position - 1]
+        shown = printable(value if option and value else argument, single_line=True)
+        what = f"nilai {printable(option, single_line=True)}" if option else f"argumen ke-{position + 1}"
+        return (f"{what} berisi byte yang bukan teks UTF-8 ({shown!r}); ketik ulang teksnya atau ganti "
+                "nama berkasnya dengan huruf yang terbaca")
+    return None
 
 
 def entry_point() -> None:

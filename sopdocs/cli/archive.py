@@ -6,6 +6,7 @@
     sopdocs archive export [--csv F] [--docx F]
     sopdocs archive merge CASE [-o FILE]
     sopdocs archive close CASE [--date D]
+    sopdocs archive reopen CASE
     sopdocs archive reindex
 """
 
@@ -17,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import warn
+from sopdocs.cli import overwrite_arg, say, warn
+from sopdocs.outputs import printable
 
 
 def archive_arg(parser: argparse.ArgumentParser) -> None:
@@ -94,8 +96,9 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     verify.set_defaults(func=run_verify)
 
     export = actions.add_parser("export", help="daftar arsip sebagai CSV dan/atau dokumen Word")
-    export.add_argument("--csv", type=Path, default=None)
-    export.add_argument("--docx", type=Path, default=None)
+    export.add_argument("--csv", type=Path, default=None, metavar="BERKAS", help="daftar arsip sebagai CSV")
+    export.add_argument("--docx", type=Path, default=None, metavar="BERKAS", help="daftar arsip sebagai dokumen Word")
+    overwrite_arg(export)
     export.add_argument("--case", "--berkas", dest="cases", action="append", default=None,
                         help="hanya berkas ini (boleh berulang)")
     export.add_argument("--delimiter", "--pemisah", dest="delimiter", default=",",
@@ -109,6 +112,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     merge = actions.add_parser("merge", help="gabungkan dokumen satu berkas menjadi satu PDF, satu penanda (bookmark) per dokumen")
     merge.add_argument("case", metavar="BERKAS")
     merge.add_argument("-o", "--out", type=Path, default=None, help="berkas PDF (bawaan: ./BERKAS.pdf)")
+    overwrite_arg(merge)
     archive_arg(merge)
     merge.set_defaults(func=run_merge)
 
@@ -121,6 +125,12 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     archive_arg(close)
     _profile_arg(close)
     close.set_defaults(func=run_close)
+
+    reopen = actions.add_parser("reopen", aliases=["buka"],
+                                help="buka kembali berkas yang sudah ditutup (agar dapat ditambah item)")
+    reopen.add_argument("case", metavar="BERKAS")
+    archive_arg(reopen)
+    reopen.set_defaults(func=run_reopen)
 
     reindex = actions.add_parser("reindex", help="bangun ulang indeks pencarian dari berkas arsip")
     archive_arg(reindex)
@@ -147,7 +157,7 @@ def run_add(args: argparse.Namespace) -> int:
                 "--classification KODE dan --description URAIAN")
         archive.open_case(args.case, classification=args.classification, description=args.description,
                           unit=args.unit, exist_ok=True)
-        print(f"berkas {args.case} dibuat")
+        say(f"berkas {args.case} dibuat")
     item = archive.add(
         args.case, args.file, kind=args.kind, date=date, title=args.title, number=args.number,
         people=args.people, copy_of=args.copy_of, media=args.media, level=args.level,
@@ -157,13 +167,14 @@ def run_add(args: argparse.Namespace) -> int:
     )
     warn(archive.warnings)
     archive.close()
-    print(f"{args.case} item {item.item}: {item.label} {item.number} {item.title}".replace("  ", " "))
+    say(f"{args.case} item {item.item}: {item.label} {item.number} {item.title}".replace("  ", " "))
     for archived in item.files:
-        print(f"  {archive.case_path(args.case) / 'data' / archived.name}  sha256 {archived.sha256[:16]}…")
+        say(f"  {archive.case_path(args.case) / 'data' / archived.name}  sha256 {archived.sha256[:16]}…")
     return 0
 
 
 def _table(rows: list[list[str]], headings: list[str]) -> None:
+    rows = [[printable(cell, single_line=True) for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headings)]
     print("  ".join(h.ljust(w) for h, w in zip(headings, widths)).rstrip())
     print("  ".join("-" * w for w in widths))
@@ -175,15 +186,15 @@ def run_list(args: argparse.Namespace) -> int:
     archive = open_archive(args)
     if args.case:
         case = archive.case(args.case)
-        print(f"Berkas {case.case_id} (nomor {case.case_number}): {case.description}")
-        print(f"Klasifikasi {case.classification}, kurun waktu {case.period}, status {case.status}")
+        say(f"Berkas {case.case_id} (nomor {case.case_number}): {printable(case.description, single_line=True)}")
+        say(f"Klasifikasi {case.classification}, kurun waktu {case.period}, status {case.status}")
         rows = [[str(i.item), i.date.isoformat(), i.kind, i.number or "-", i.level, i.media, i.title]
                 for i in case.items]
         _table(rows, ["Item", "Tanggal", "Jenis", "Nomor", "Tingkat", "Media", "Judul"])
     else:
         cases = archive.cases()
         if not cases:
-            print(f"belum ada berkas di {archive.root}")
+            say(f"belum ada berkas di {archive.root}")
         rows = [[str(c.case_number), c.case_id, c.classification, c.period, str(len(c.items)), c.status,
                  c.retention.final if c.retention else "belum diatur",
                  c.final_due.isoformat() if c.final_due else "-", c.description]
@@ -199,16 +210,16 @@ def run_verify(args: argparse.Namespace) -> int:
     archive = open_archive(args)
     if args.clean:
         for path in archive.cleanup():
-            print(f"dihapus: {path}")
+            say(f"dihapus: {path}")
         from sopdocs.numbering.rules import register_for, register_path
         from sopdocs.workflow.issue import recover_abandoned
 
         if register_path(archive.root).is_file():
             with register_for(archive.root) as register:
                 for line in recover_abandoned(archive, register):
-                    print(line)
+                    say(line)
     report = archive.verify(args.case)
-    print(report)
+    say(report)
     return 0 if report.ok else 1
 
 
@@ -219,22 +230,36 @@ def run_export(args: argparse.Namespace) -> int:
         raise SopdocsError("sebutkan --csv BERKAS dan/atau --docx BERKAS")
     if len(args.delimiter) != 1:
         raise SopdocsError(f"--delimiter harus satu karakter, bukan {args.delimiter!r}")
+    from sopdocs.outputs import check_output
+
+    if args.csv is not None and args.docx is not None and Path(args.csv).resolve() == Path(args.docx).resolve():
+        raise SopdocsError(f"--csv dan --docx menyebut berkas yang sama ({args.csv}); beri dua nama")
+    # Checked here, before anything is read: the register, a bag or another file is never replaced.
+    if args.csv is not None:
+        check_output(args.csv, archive=args.archive, kind="csv", overwrite=args.overwrite)
+    if args.docx is not None:
+        check_output(args.docx, archive=args.archive, kind="docx", overwrite=args.overwrite)
     archive = open_archive(args, with_profile=True)
     for path in archive.export(csv=args.csv, docx=args.docx, case_ids=args.cases, delimiter=args.delimiter,
                                title=args.title, templates=args.templates):
-        print(path)
+        say(path)
     warn(archive.warnings)
     return 0
 
 
 def run_merge(args: argparse.Namespace) -> int:
+    from sopdocs.archive.archive import check_case_id
+    from sopdocs.outputs import check_output
+
+    out = args.out if args.out is not None else Path.cwd() / f"{check_case_id(args.case)}.pdf"
+    check_output(out, archive=args.archive, kind="pdf", overwrite=args.overwrite)
     archive = open_archive(args)
-    result = archive.merge(args.case, args.out)
+    result = archive.merge(args.case, out)
     for title in result.bookmarks:
-        print(f"  {title}")
+        say(f"  {title}")
     for skipped in result.skipped:
-        print(f"  dilewati (tidak ada bentuk PDF): {skipped}", file=sys.stderr)
-    print(result.path)
+        say(f"  dilewati (tidak ada bentuk PDF): {skipped}", file=sys.stderr)
+    say(result.path)
     return 0
 
 
@@ -243,8 +268,16 @@ def run_close(args: argparse.Namespace) -> int:
     closed = _parse_date(args.date, "--date") if args.date else None
     case = archive.seal(args.case, closed=closed, location=args.location, folder=args.folder, box=args.box)
     due = case.final_due.isoformat() if case.final_due else "belum diatur"
-    print(f"berkas {case.case_id} ditutup {case.closed}; nasib akhir "
-          f"{case.retention.final if case.retention else '-'} jatuh tempo {due}")
+    say(f"berkas {case.case_id} ditutup {case.closed}; nasib akhir "
+        f"{case.retention.final if case.retention else '-'} jatuh tempo {due}")
+    return 0
+
+
+def run_reopen(args: argparse.Namespace) -> int:
+    archive = open_archive(args)
+    case = archive.reopen(args.case)
+    say(f"berkas {case.case_id} dibuka kembali (status {case.status}); tutup lagi dengan "
+        f"`sopdocs archive close {case.case_id}`")
     return 0
 
 
@@ -253,5 +286,5 @@ def run_reindex(args: argparse.Namespace) -> int:
     count = archive.reindex()
     archive.close()
     warn(archive.warnings)
-    print(f"indeks dibangun ulang: {count} dokumen dari {len(archive.case_ids())} berkas")
+    say(f"indeks dibangun ulang: {count} dokumen dari {len(archive.case_ids())} berkas")
     return 0

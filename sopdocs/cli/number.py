@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from sopdocs.errors import SopdocsError
-from sopdocs.cli import warn
+from sopdocs.cli import overwrite_arg, say, warn, year_arg
+from sopdocs.outputs import json_printable, printable, spreadsheet_cell
 
 #: Columns of the text table (``list`` without --json/--csv) and their maximum widths.
 _TABLE_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -86,7 +87,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     rebuild.set_defaults(func=run_rebuild)
 
     listing = actions.add_parser("list", help="tampilkan buku agenda nomor")
-    listing.add_argument("--year", "--tahun", dest="year", type=int, help="hanya tahun ini")
+    listing.add_argument("--year", "--tahun", dest="year", type=year_arg, help="hanya tahun ini")
     listing.add_argument("--kind", "--jenis", dest="kind", help="hanya jenis naskah ini")
     form = listing.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="keluaran JSON (UTF-8)")
@@ -95,6 +96,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
         "-o", "--output", type=Path,
         help="tulis ke berkas ini (CSV diberi BOM agar Excel membaca UTF-8 dengan benar)",
     )
+    overwrite_arg(listing)
     archive_arg(listing)
     listing.set_defaults(func=run_list)
 
@@ -128,13 +130,17 @@ def _date(text: str | None) -> dt.date:
 
 
 def _write(text: str, output: Path | None, *, bom: bool = False) -> None:
-    """UTF-8 to ``output`` (atomically) or to stdout, whatever the console's code page."""
+    """UTF-8 to ``output`` (atomically) or to stdout, whatever the console's code page.
+    (``output`` was checked by :func:`sopdocs.outputs.check_output` first.) A terminal
+    gets the text without escape sequences and control characters."""
     if output is not None:
         from sopdocs.fsutil import atomic_write_bytes
 
         atomic_write_bytes(output, (("\ufeff" if bom else "") + text).encode("utf-8"))
-        print(output, file=sys.stderr)
+        say(output, file=sys.stderr)
         return
+    if sys.stdout.isatty():
+        text = printable(text)
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
         sys.stdout.write(text)
@@ -177,7 +183,8 @@ def agenda_table(rows: Sequence[dict[str, str]]) -> str:
     """The agenda book as an aligned text table (long cells shortened with an ellipsis)."""
     headers = ["No", *(name for name, _ in _TABLE_COLUMNS)]
     body = [
-        [str(index), *(_fit(row.get(name, ""), limit, keep_end=name == "Dokumen") for name, limit in _TABLE_COLUMNS)]
+        [str(index), *(_fit(printable(row.get(name, ""), single_line=True), limit, keep_end=name == "Dokumen")
+                       for name, limit in _TABLE_COLUMNS)]
         for index, row in enumerate(rows, start=1)
     ]
     widths = [max(_width(cells[i]) for cells in [headers, *body]) for i in range(len(headers))]
@@ -189,12 +196,15 @@ def agenda_table(rows: Sequence[dict[str, str]]) -> str:
 
 
 def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
+    """The agenda book as CSV; cells a spreadsheet would run as a formula start with ``'``
+    (:func:`sopdocs.outputs.spreadsheet_cell`)."""
     from sopdocs.numbering.register import AGENDA_COLUMNS
 
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(AGENDA_COLUMNS), extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_cell(value) if isinstance(value, str) else value
+                      for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -202,7 +212,7 @@ def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
 
 
 def _say_waiting(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def run_take(args: argparse.Namespace) -> int:
@@ -220,9 +230,9 @@ def run_take(args: argparse.Namespace) -> int:
         document=document, user=args.user, profile_file=path, on_wait=_say_waiting,
     )
     if issued.is_inserted:
-        print(f"nomor sisipan: surat bertanggal {issued.date.isoformat()} lebih awal dari nomor terakhir",
+        say(f"nomor sisipan: surat bertanggal {issued.date.isoformat()} lebih awal dari nomor terakhir",
               file=sys.stderr)
-    print(issued.number)
+    say(issued.number)
     return 0
 
 
@@ -234,8 +244,8 @@ def run_reserve(args: argparse.Namespace) -> int:
         profile, args.kind, date=_date(args.date), subject=args.subject, archive=args.archive,
         user=args.user, profile_file=path, reserve=True, on_wait=_say_waiting,
     )
-    print(issued.number)
-    print(f"dipesan; setelah suratnya dibuat: sopdocs number attach \"{issued.number}\" DOKUMEN", file=sys.stderr)
+    say(issued.number)
+    say(f"dipesan; setelah suratnya dibuat: sopdocs number attach \"{issued.number}\" DOKUMEN", file=sys.stderr)
     return 0
 
 
@@ -255,7 +265,7 @@ def run_void(args: argparse.Namespace) -> int:
     folder = _existing_register(args.archive)
     with register_for(folder) as register:
         issued = register.void(args.number, args.reason)
-    print(f"{issued.number}: batal ({issued.void_reason})")
+    say(f"{issued.number}: batal ({issued.void_reason})")
     return 0
 
 
@@ -267,11 +277,11 @@ def run_attach(args: argparse.Namespace) -> int:
     if doc.exists():
         reference = document_reference(doc, folder)
     else:
-        print(f"peringatan: berkas {args.document} tidak ditemukan; dicatat apa adanya", file=sys.stderr)
+        say(f"peringatan: berkas {args.document} tidak ditemukan; dicatat apa adanya", file=sys.stderr)
         reference = args.document
     with register_for(folder) as register:
         issued = register.attach(args.number, reference)
-    print(f"{issued.number}: {issued.status}, dokumen {issued.document}")
+    say(f"{issued.number}: {issued.status}, dokumen {issued.document}")
     return 0
 
 
@@ -280,22 +290,27 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
     profile, path = _profile(args)
     report = rebuild_register(args.archive, profile, profile_file=path, on_wait=_say_waiting)
-    print(report)
+    say(report)
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
     from sopdocs.numbering.rules import archive_dir, register_for, register_path
+    from sopdocs.outputs import check_output
 
+    if args.output is not None:  # before the register is opened: never the register itself
+        kind = "json" if args.json else "csv" if args.csv else "txt"
+        check_output(args.output, archive=args.archive, kind=kind, overwrite=args.overwrite)
     folder = archive_dir(args.archive)
     if register_path(folder).is_file():
         with register_for(folder) as register:
             numbers = register.list(year=args.year, kind=args.kind)
     else:
-        print(f"register belum ada: {register_path(folder)}", file=sys.stderr)
+        say(f"register belum ada: {register_path(folder)}", file=sys.stderr)
         numbers = []
     if args.json:
-        _write(json.dumps([n.to_dict() for n in numbers], ensure_ascii=False, indent=2) + "\n", args.output)
+        _write(json_printable(json.dumps([n.to_dict() for n in numbers], ensure_ascii=False, indent=2)) + "\n",
+               args.output)
     elif args.csv:
         _write(agenda_csv([n.as_row() for n in numbers]), args.output, bom=args.output is not None)
     elif not numbers:

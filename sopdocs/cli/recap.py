@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import warn
+from sopdocs.cli import overwrite_arg, say, warn
 
 
 def _date(text: str) -> Any:
@@ -36,6 +36,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     parser.add_argument("--questionnaire", "--kuesioner", dest="questionnaire", type=Path, required=True,
                         help="definisi kuesioner (YAML)")
     parser.add_argument("-o", "--out", type=Path, default=Path("out"), help="folder atau nama berkas .docx (bawaan: out/)")
+    overwrite_arg(parser)
     parser.add_argument("--pdf", action="store_true", help="buat juga salinan PDF (perlu LibreOffice)")
     parser.add_argument("--profil", "--profile", dest="profile", type=Path, help="berkas profil instansi")
     parser.add_argument("--archive", "--arsip", dest="archive", type=Path,
@@ -47,8 +48,10 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 
 
 def run(args: argparse.Namespace) -> int:
+    from sopdocs.cli.render import check_out
     from sopdocs.workflow.issue import render_recap_file
 
+    check_out(args.out, archive=args.archive, overwrite=args.overwrite)
     result = render_recap_file(
         args.responses,
         args.questionnaire,
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     )
     warn(result.warnings)
     for number in result.numbers:
-        print(f"nomor nota dinas: {number}", file=sys.stderr)
+        say(f"nomor nota dinas: {number}", file=sys.stderr)
     for path in [*result.docx, *result.pdf]:
-        print(path)
+        say(path)
     return 0

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import warn
+from sopdocs.cli import overwrite_arg, say, warn
+from sopdocs.outputs import printable
 
 
 def _renderable() -> dict[str, Any]:
@@ -29,6 +30,7 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     parser.add_argument("kind", choices=list(kinds), help="jenis dokumen")
     parser.add_argument("file", type=Path, help="berkas definisi YAML")
     parser.add_argument("-o", "--out", type=Path, default=Path("out"), help="folder atau nama berkas .docx (bawaan: out/)")
+    overwrite_arg(parser)
     parser.add_argument("--pdf", action="store_true", help="buat juga salinan PDF (perlu LibreOffice)")
     parser.add_argument("--profil", "--profile", dest="profile", type=Path, help="berkas profil instansi")
     parser.add_argument("--archive", "--arsip", dest="archive", type=Path,
@@ -46,8 +48,20 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     parser.set_defaults(func=run)
 
 
+def check_out(out: Path, *, archive: Path | None, overwrite: bool) -> None:
+    """``-o`` of render and recap, checked before anything is made or numbered: a .docx
+    name is a file (not in an archive, not a folder, replaced only with ``--timpa``);
+    anything else is the folder the documents go to (not in an archive)."""
+    from sopdocs.outputs import check_output, check_output_dir
+
+    if Path(out).suffix.lower() == ".docx":
+        check_output(out, archive=archive, kind="docx", overwrite=overwrite)
+    else:
+        check_output_dir(out, archive=archive)
+
+
 def _say_waiting(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.case and not kind.numbered:
         print(f"galat: --berkas tidak berlaku untuk {args.kind}", file=sys.stderr)
         return 2
+    check_out(args.out, archive=args.archive, overwrite=args.overwrite)
     result = render_definition(
         kind.name, args.file, args.out, profile=args.profile, templates=args.templates, pdf=args.pdf,
         archive=args.archive, konsep=args.konsep, new_number=args.new_number, case_id=args.case,
@@ -65,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     )
     warn(result.warnings)
     for path in [*result.docx, *result.pdf]:
-        print(path)
+        say(path)
     if not result.docx:
         print("tidak ada dokumen yang dibuat", file=sys.stderr)
     return 0

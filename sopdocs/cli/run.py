@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sopdocs.cli import warn
+from sopdocs.outputs import printable
 
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -36,13 +37,13 @@ def _progress() -> Callable[[str], None]:
         state["step"] += 1
         done = min(state["step"], total)
         bar = "#" * done + "." * (total - done)
-        print(f"[{bar}] {message}", file=sys.stderr, flush=True)
+        print(f"[{bar}] {printable(message, single_line=True)}", file=sys.stderr, flush=True)
 
     return show
 
 
 def _say_waiting(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -96,4 +97,5 @@ def _sample_searches(root: Path, result: Any) -> None:
             if not found.hits:
                 print("    tidak ada hasil")
             for hit in found.hits:
-                print(f"    {hit.date:%Y-%m-%d}  {hit.kind:<12} {hit.number or '-':<32} {hit.title[:60]}")
+                print(printable(f"    {hit.date:%Y-%m-%d}  {hit.kind:<12} {hit.number or '-':<32} "
+                                f"{printable(hit.title, single_line=True)[:60]}"))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 import textwrap
 from typing import Any, Callable
 
 from sopdocs.cli.archive import archive_arg
+from sopdocs.outputs import json_printable, printable
 
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -61,23 +63,28 @@ def run(args: argparse.Namespace) -> int:
         archive.close()
     warn(archive.warnings)
     if args.json:
-        print(json.dumps({
+        print(json_printable(json.dumps({
             "query": args.query,
             "total": results.total,
             "fuzzy": results.fuzzy,
             "did_you_mean": results.did_you_mean,
+            "notice": results.notice,
             "by_kind": results.by_kind,
             "hits": [_hit_dict(h) for h in results.hits],
-        }, ensure_ascii=False, indent=1))
+        }, ensure_ascii=False, indent=1)))
         return 0
+    query = printable(args.query, single_line=True)
+    suggestion = printable(results.did_you_mean or "", single_line=True)
+    if results.notice:  # the query was limited (a wide wildcard, a fuzzy distance clamped...)
+        print(f"catatan: {printable(results.notice, single_line=True)}", file=sys.stderr)
     if not results.hits:
-        print(f'tidak ada hasil untuk "{args.query}"')
-        if results.did_you_mean:
-            print(f'mungkin maksud Anda: "{results.did_you_mean}"')
+        print(f'tidak ada hasil untuk "{query}"')
+        if suggestion:
+            print(f'mungkin maksud Anda: "{suggestion}"')
         return 0
     if results.fuzzy:
-        note = f' (mungkin maksud Anda: "{results.did_you_mean}")' if results.did_you_mean else ""
-        print(f'tidak ada hasil persis untuk "{args.query}"; hasil untuk ejaan yang mirip{note}:')
+        note = f' (mungkin maksud Anda: "{suggestion}")' if suggestion else ""
+        print(f'tidak ada hasil persis untuk "{query}"; hasil untuk ejaan yang mirip{note}:')
     _print_table(results.hits)
     shown = len(results.hits)
     more = f"; {results.total - shown} lagi (naikkan --limit)" if results.total > shown else ""
@@ -87,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_table(hits: list[Any]) -> None:
     headings = ["Nomor", "Tanggal", "Jenis", "Judul", "Berkas"]
-    rows = [[h.number or "-", h.date.isoformat() if h.date else "-", h.kind, h.title, h.case_id] for h in hits]
+    rows = [[printable(cell, single_line=True) for cell in
+             (h.number or "-", h.date.isoformat() if h.date else "-", h.kind, h.title, h.case_id)] for h in hits]
     width = shutil.get_terminal_size((120, 24)).columns
     caps = [34, 10, 14, 40, 24]
     widths = [min(cap, max(len(head), *(len(r[i]) for r in rows))) for i, (head, cap) in enumerate(zip(headings, caps))]
@@ -100,7 +108,7 @@ def _print_table(hits: list[Any]) -> None:
     print("  ".join("-" * w for w in widths) + "  " + "-" * min(snippet_width, 40))
     indent = " " * (sum(widths) + 2 * len(widths))
     for hit, row in zip(hits, rows):
-        lines = textwrap.wrap(hit.snippet or "", snippet_width)[:3] or [""]
+        lines = textwrap.wrap(printable(hit.snippet or "", single_line=True), snippet_width)[:3] or [""]
         print("  ".join(cut(c, w).ljust(w) for c, w in zip(row, widths)) + "  " + lines[0])
         for line in lines[1:]:
             print(indent + line)

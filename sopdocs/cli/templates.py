@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any, Callable
 
+from sopdocs.cli import say
+
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     parser = sub.add_parser("templates", help="periksa templat Word sendiri")
@@ -23,18 +25,18 @@ def run_check(args: argparse.Namespace) -> int:
 
     reports = check_templates(args.folder)
     if not reports:
-        print(f"{args.folder}: tidak ada templat sopdocs (lihat `sopdocs templates list`)")
+        say(f"{args.folder}: tidak ada templat sopdocs (lihat `sopdocs templates list`)")
         return 1
     bad = False
     for report in reports:
         status = "OK" if report.ok else "BERMASALAH"
-        print(f"{report.template.name} ({report.kind}): {status}")
+        say(f"{report.template.name} ({report.kind}): {status}")
         if report.unknown:
-            print(f"  memakai variabel yang tidak disediakan: {', '.join(report.unknown)}")
+            say(f"  memakai variabel yang tidak disediakan: {', '.join(report.unknown)}")
         if report.missing:
-            print(f"  tidak memakai variabel wajib: {', '.join(report.missing)}")
+            say(f"  tidak memakai variabel wajib: {', '.join(report.missing)}")
         for error in report.errors:
-            print(f"  galat: {error}")
+            say(f"  galat: {error}")
         bad = bad or not report.ok
     return 1 if bad else 0
 
@@ -44,5 +46,5 @@ def run_list(args: argparse.Namespace) -> int:
 
     for kind in sorted(kinds().values(), key=lambda k: k.name):
         numbered = ", bernomor" if kind.numbered else ""
-        print(f"{kind.name}: {kind.template}  [{kind.label}{numbered}]  ({', '.join(sorted(kind.provides))})")
+        say(f"{kind.name}: {kind.template}  [{kind.label}{numbered}]  ({', '.join(sorted(kind.provides))})")
     return 0

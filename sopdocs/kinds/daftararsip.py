@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sopdocs.fsutil import atomic_write_text
+from sopdocs.outputs import spreadsheet_cell
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, register_kind
 
@@ -212,11 +213,13 @@ def rows(cases: Sequence[ArchivedCase]) -> list[dict[str, str]]:
 
 
 def csv_text(cases: Sequence[ArchivedCase], *, delimiter: str = ",") -> str:
+    """The daftar arsip as CSV; a cell a spreadsheet would run as a formula (``=``, ``+``,
+    ``-``, ``@``, TAB or CR first) starts with ``'`` (:func:`sopdocs.outputs.spreadsheet_cell`)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([heading for _, heading in COLUMNS])
     for row in rows(cases):
-        writer.writerow([row[key] for key, _ in COLUMNS])
+        writer.writerow([spreadsheet_cell(row[key]) for key, _ in COLUMNS])
     return buffer.getvalue()
 
 

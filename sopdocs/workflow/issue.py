@@ -40,6 +40,7 @@ from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.fsutil import atomic_write_bytes, resolve_output
 from sopdocs.kinds.registry import DocumentKind, get_kind
 from sopdocs.locations import archive_dir
+from sopdocs.outputs import check_output, check_output_dir
 from sopdocs.numbering.register import VOID, IssuedNumber, Register
 from sopdocs.numbering.rules import register_for, register_path, rule_for
 
@@ -299,7 +300,8 @@ def issue(
     (a folder or a .docx name; None for none)."""
     rule = rule_for(profile, kind.name, profile_file=profile_file, default_code=kind.code)
     if out is not None:
-        _ensure_folder(resolve_output(Path(out), "x").parent)  # before any number is taken
+        _check_out(Path(out), archive.root)  # before any number is taken
+        _ensure_folder(resolve_output(Path(out), "x").parent)
     with tempfile.TemporaryDirectory(prefix="sopdocs-terbit-") as tmp:
         work = Path(tmp)
         reused: IssuedNumber | None = None
@@ -312,7 +314,7 @@ def issue(
             number = reused.number
             made = work / f"{kind.output_stem(number)}.docx"
             render(number, made)
-            target = _working_copy(made, out)
+            target = _working_copy(made, out, archive.root)
             reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
                                          rule.code, target, previous=reused.document)
             with register_for(archive.root, on_wait=on_wait) as register:
@@ -323,7 +325,7 @@ def issue(
                 number = issued.number
                 made = work / f"{kind.output_stem(number)}.docx"
                 render(number, made)
-                target = _working_copy(made, out)
+                target = _working_copy(made, out, archive.root)
                 reference = _archive_or_undo(archive, case_id, kind,
                                              _new_document(made, kind, date, title, number), rule.code, target)
                 txn.confirm({number: reference})
@@ -351,10 +353,23 @@ def _new_document(path: Path, kind: DocumentKind, date: dt.date, title: str, num
     return NewDocument(file=path, kind=kind.name, date=date, title=title[:200], number=number)
 
 
-def _working_copy(made: Path, out: Path | None) -> Path | None:
+def _check_out(out: Path, archive_root: Path) -> None:
+    """Before anything is numbered: the working copy's folder (and its file, when ``out``
+    names one) is not in an archive folder or a bag (:func:`sopdocs.outputs.check_output`)."""
+    target = resolve_output(out, "x")
+    check_output_dir(target.parent, archive=archive_root)
+    if out.suffix.lower() == ".docx":
+        check_output(target, archive=archive_root, kind="docx", overwrite=True)
+
+
+def _working_copy(made: Path, out: Path | None, archive_root: Path) -> Path | None:
+    """Copy the document to ``out``: never into an archive folder or a bag, nor over a folder
+    or a file that is not a .docx; a working copy of the same name (the same letter made
+    again) is replaced."""
     if out is None:
         return None
     target = resolve_output(Path(out), made.stem)
+    check_output(target, archive=archive_root, kind="docx", overwrite=True)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(made, target)
@@ -440,6 +455,7 @@ def render_definition(
         target = resolve_output(Path(out), f"{kind.output_stem(given or 'KONSEP')}")
         if given:
             target = target.with_name(target.stem + "_KONSEP.docx")
+        check_output(target, archive=archive, kind="docx", overwrite=True)  # a draft made again is replaced
         _ensure_folder(target.parent)
         with tempfile.TemporaryDirectory(prefix="sopdocs-konsep-") as tmp:
             draft = Path(tmp) / target.name
@@ -521,6 +537,7 @@ def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProf
                                        f"bukan {kind.name}", file=str(definition), field="nomor",
                                        line=line, severity="warning"))
     rule = rule_for(profile, kind.name, default_code=kind.code)
+    _check_out(Path(out), archive.root)
     _ensure_folder(resolve_output(Path(out), "x").parent)
     with tempfile.TemporaryDirectory(prefix="sopdocs-terbit-") as tmp:
         made = Path(tmp) / f"{kind.output_stem(number)}.docx"
@@ -530,7 +547,7 @@ def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProf
         else:
             assert kind.date is not None and kind.subject is not None
             date, title = kind.date(defn), kind.subject(defn)
-        target = _working_copy(made, out)
+        target = _working_copy(made, out, archive.root)
         reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
                                      rule.code, target, previous=booked.document if booked is not None else None)
     if booked is not None:
