@@ -78,9 +78,12 @@ def text_pdf(path: Path, text: str, pages: int = 1) -> Path:
 
 
 def png(path: Path, seed: int = 0) -> Path:
-    """A small (not necessarily displayable) PNG-named file with distinct bytes."""
+    """A small real PNG (photos are checked with Pillow), distinct for every seed."""
+    from PIL import Image
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + hashlib.sha256(str(seed).encode()).digest() * 8)
+    pixels = hashlib.sha256(str(seed).encode()).digest() * 6  # 4 x 4 RGB pixels = 48 bytes
+    Image.frombytes("RGB", (4, 4), pixels[:48]).save(path, format="PNG")
     return path
 
 

@@ -54,12 +54,14 @@ from sopdocs.archive import bag as bagit_layer
 from sopdocs.docx.extract import DocxTextError, Person, docx_text, find_people
 from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.fsutil import safe_filename
-from sopdocs.archive.lockfile import InterProcessLock
+from sopdocs.archive.lockfile import InterProcessLock, LockFileError
 from sopdocs.indonesian.nip import NipError, normalise_nip
 from sopdocs.archive.casefile import (
     ITEM_FILE,
     KIND_LABELS,
     LEVELS,
+    MAX_ITEM_FILE_BYTES,
+    MAX_ITEM_FILE_DEPTH,
     MEDIA,
     STATUS_CLOSED,
     STATUS_OPEN,
@@ -88,6 +90,10 @@ __all__ = [
     "Person",
     "VerifyReport",
     "KIND_LABELS",
+    "MAX_ITEM_FILE_BYTES",
+    "MAX_ITEM_FILE_DEPTH",
+    "MAX_TEXT_CHARS",
+    "MAX_TEXT_FILE_BYTES",
 ]
 
 CASES = "berkas"
@@ -95,6 +101,14 @@ INDEX = "indeks"
 QUEUE = "indeks.antrian"
 LOCK = ".arsip.lock"
 STAGING_PREFIX = ".staging-"
+#: Lock files of the search index: sopdocs.search's ``<index>.lock`` beside the index
+#: folder, and Whoosh's writer lock inside it (index name MAIN).
+INDEX_LOCK = f"{INDEX}.lock"
+_WHOOSH_LOCK = "MAIN_WRITELOCK"
+#: Most text taken from one archived file for the search index (docx, PDF, text files).
+MAX_TEXT_CHARS = 5_000_000
+#: Most bytes read from an archived text file (.txt, .csv) for the search index.
+MAX_TEXT_FILE_BYTES = 5_000_000
 
 _CASE_ID_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
 _KIND_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -302,7 +316,13 @@ class Archive:
 
     def _existing_case_dir(self, case_id: str) -> Path:
         path = self.case_path(case_id)
-        if not (path / "data" / ITEM_FILE).is_file():
+        listing = path / "data" / ITEM_FILE
+        if os.path.lexists(listing) and not listing.is_file():
+            try:
+                bagit_layer.check_regular(listing)
+            except SopdocsError as exc:
+                raise ArchiveError(f"{exc}; jalankan `sopdocs archive verify {case_id}`") from None
+        if not listing.is_file():
             known = ", ".join(self.case_ids()[:10]) or "(belum ada)"
             raise ArchiveError(f"berkas {case_id!r} tidak ada di arsip {self.root} (yang ada: {known})")
         return path
@@ -326,9 +346,9 @@ class Archive:
         manifest checksum (writers must not build on a tampered item list)."""
         json_path = case_dir / "data" / ITEM_FILE
         try:
-            data = json_path.read_bytes()
-        except OSError as exc:
-            raise ArchiveError(f"{json_path}: tidak dapat dibaca ({exc})") from exc
+            data = bagit_layer.read_regular(json_path, MAX_ITEM_FILE_BYTES, "MAX_ITEM_FILE_BYTES")
+        except SopdocsError as exc:
+            raise ArchiveError(str(exc)) from None
         case = CaseFile.from_json(data, case_dir)
         if case.case_id != case_dir.name:
             raise ArchiveError(f"{json_path}: berisi berkas {case.case_id!r}, bukan {case_dir.name!r}")
@@ -418,7 +438,11 @@ class Archive:
             inside = path.resolve().is_relative_to(self.cases_dir.resolve())
         except OSError:
             return None
-        return path if inside and path.is_file() else None
+        try:
+            bagit_layer.check_regular(path)
+        except SopdocsError:
+            return None  # a FIFO, folder or symbolic link where the file should be: verify reports it
+        return path if inside else None
 
     # ------------------------------------------------------------------ case files
 
@@ -752,7 +776,7 @@ class Archive:
         case_dir = self._existing_case_dir(case_id)
         case = self._load(case_dir)[0]
         if case.status == STATUS_CLOSED:
-            raise ArchiveError(f"berkas {case_id} sudah ditutup ({case.closed}); buka lagi dengan reopen")
+            raise ArchiveError(_closed_message(case))
         self._check_documents(documents, case)
         with tempfile.TemporaryDirectory(prefix="sopdocs-arsip-") as tmp:
             prepared = self._prepare(documents, case, Path(tmp), pdf=pdf, pdfa=pdfa,
@@ -773,9 +797,14 @@ class Archive:
                 problems.append(Problem(message, file=where, field=field))
 
             path = Path(doc.file)
-            if not path.is_file():
+            exists = path.is_file()
+            if not exists:
                 bad("berkas tidak ditemukan", "file")
             suffix = path.suffix.lower()
+            if exists and (doc.kind == "foto" or doc.media == "foto" or suffix in _IMAGE_SUFFIXES):
+                problem = _image_problem(path)
+                if problem:
+                    bad(f"foto/gambar {path.name} {problem}", "file")
             if suffix not in ALLOWED_SUFFIXES:
                 bad(f"jenis berkas {suffix or '(tanpa akhiran)'} tidak diterima; yang diterima: "
                     + ", ".join(sorted(ALLOWED_SUFFIXES)), "file")
@@ -799,6 +828,10 @@ class Archive:
                     bad(f"salinan PDF {doc.pdf_copy} tidak ditemukan", "pdf_copy")
                 elif Path(doc.pdf_copy).suffix.lower() != ".pdf" or suffix == ".pdf":
                     bad("salinan PDF harus berakhiran .pdf dan hanya untuk dokumen yang bukan PDF", "pdf_copy")
+                else:
+                    problem = _pdf_problem(Path(doc.pdf_copy))
+                    if problem:
+                        bad(f"salinan PDF {Path(doc.pdf_copy).name} {problem}", "pdf_copy")
             if doc.people is not None:
                 for n, person in enumerate(doc.people, 1):
                     try:
@@ -856,13 +889,15 @@ class Archive:
     def _extract_text(self, path: Path, suffix: str, source: str) -> str:
         try:
             if suffix == ".docx":
-                return docx_text(path)
+                return docx_text(path, max_chars=MAX_TEXT_CHARS)
             if suffix == ".pdf":
                 from sopdocs.pdf.postprocess import read_text
 
-                return read_text(path)
+                return read_text(path, max_chars=MAX_TEXT_CHARS)
             if suffix in _TEXT_SUFFIXES:
-                return path.read_bytes()[:5_000_000].decode("utf-8", errors="replace")
+                with bagit_layer.open_regular(path) as fh:
+                    text = fh.read(MAX_TEXT_FILE_BYTES).decode("utf-8", errors="replace")
+                return text[:MAX_TEXT_CHARS]
         except (DocxTextError, SopdocsError, OSError) as exc:
             self.warnings.append(Problem(f"teks tidak dapat dibaca untuk pencarian: {exc}", file=source,
                                          severity="warning"))
@@ -875,7 +910,7 @@ class Archive:
             self._recover(case_dir)
             case, data = self._load(case_dir, checked=True)
             if case.status == STATUS_CLOSED:
-                raise ArchiveError(f"berkas {case.case_id} sudah ditutup ({case.closed})")
+                raise ArchiveError(_closed_message(case))
             result, new, add_files, problems = self._build_items(case, case.items, prepared)
             if problems:
                 raise ValidationError(problems)
@@ -998,6 +1033,7 @@ class Archive:
         if self._index is None:
             from sopdocs.search.index import WhooshIndex
 
+            self._check_index_paths()
             existed = self.index_dir.is_dir() and any(self.index_dir.iterdir())
             idx = WhooshIndex(self.index_dir)
             health = idx.check()
@@ -1025,6 +1061,28 @@ class Archive:
             return
         if marker is not None:
             self._retire(marker, done=True)
+
+    def _check_index_paths(self) -> None:
+        """ArchiveError naming the path when the index folder is not a folder or one of
+        its lock files is not a file (the search engine would fail with a traceback)."""
+        import stat
+
+        def kind(path: Path) -> int | None:
+            try:
+                return os.lstat(path).st_mode
+            except OSError:
+                return None
+
+        mode = kind(self.index_dir)
+        if mode is not None and not stat.S_ISDIR(mode):
+            raise ArchiveError(f"indeks pencarian {self.index_dir} bukan folder; pindahkan atau hapus "
+                               "berkas itu, lalu jalankan `sopdocs archive reindex`")
+        for lock in (self.root / INDEX_LOCK, self.index_dir / _WHOOSH_LOCK):
+            mode = kind(lock)
+            if mode is not None and not stat.S_ISREG(mode):
+                raise ArchiveError(f"berkas kunci indeks pencarian {lock} bukan berkas biasa (mungkin folder); "
+                                   "pindahkan atau hapus (setelah memastikan tidak ada proses sopdocs yang "
+                                   "berjalan), lalu ulangi")
 
     def _with_index(self, action: Any) -> Any:
         from sopdocs.search.index import IndexNeedsRebuildError
@@ -1083,7 +1141,7 @@ class Archive:
                 try:
                     if lock.try_acquire():
                         claimed.append((path, lock))
-                except OSError:
+                except (OSError, LockFileError):
                     continue
         finally:
             self._lock.release()
@@ -1114,13 +1172,22 @@ class Archive:
             self.warnings.append(Problem(f"nama berkas tidak aman di daftar item: {name!r}",
                                          file=str(case.path / "data" / ITEM_FILE)))
             return None
-        return case.path / "data" / name
+        path = case.path / "data" / name
+        try:
+            bagit_layer.check_regular(path)
+        except SopdocsError as exc:
+            self.warnings.append(Problem(f"{exc} (jalankan `sopdocs archive verify {case.case_id}`)",
+                                         file=str(path), severity="warning"))
+            return None
+        return path
 
     def reindex(self) -> int:
         """Rebuild the search index from the bags (they are the truth). Returns the
         number of documents indexed."""
         from sopdocs.search.index import WhooshIndex
 
+        if self._index is None:
+            self._check_index_paths()
         idx = self._index or WhooshIndex(self.index_dir)
         count = idx.rebuild(self._documents())
         self._index = idx
@@ -1179,7 +1246,10 @@ class Archive:
             report.cases.append(case_dir.name)
             with self._maybe_locked():
                 if self._writable():
-                    bagit_layer.recover_bag(case_dir)
+                    try:
+                        bagit_layer.recover_bag(case_dir)
+                    except SopdocsError:
+                        pass  # a committed update that cannot be finished: check_bag reports it
                 self._verify_case(case_dir, report)
         return report
 
@@ -1248,7 +1318,12 @@ class Archive:
                 removed.append(stale)
             for case_id in self.case_ids():
                 case_dir = self.cases_dir / case_id
-                bagit_layer.recover_bag(case_dir)
+                try:
+                    bagit_layer.recover_bag(case_dir)
+                except SopdocsError as exc:
+                    self.warnings.append(Problem(f"berkas {case_id} tidak dibersihkan: {exc}", file=str(case_dir),
+                                                 severity="warning"))
+                    continue
                 removed += bagit_layer.discard_abandoned(case_dir)
                 case = self._removable(case_dir)
                 if case is not None and self._remove_case(case_dir):
@@ -1301,12 +1376,17 @@ class Archive:
 
     # ------------------------------------------------------------------ outputs
 
-    def _check_output(self, out: Path) -> None:
-        """Outputs (lists, merged PDFs) never go into a case file: that would be an
-        unexpected file in its bag."""
+    def _check_output(self, out: Path, kind: str) -> None:
+        """Outputs (lists, merged PDFs) never go into a case file (that would be an
+        unexpected file in its bag), nor anywhere in an archive folder or a bag, nor over
+        a folder or a file of another kind (:func:`sopdocs.outputs.check_output`; a file
+        of the same kind is replaced, as callers of the API expect)."""
+        from sopdocs.outputs import check_output
+
         try:
             out.resolve().relative_to(self.cases_dir.resolve())
         except ValueError:
+            check_output(out, archive=self.root, kind=kind, overwrite=True)
             return
         raise ArchiveError(f"{out}: jangan menulis hasil ke dalam folder {self.cases_dir}; pilih tempat lain")
 
@@ -1316,9 +1396,9 @@ class Archive:
         """Write the daftar arsip as CSV (one row per item) and/or a Word document."""
         from sopdocs.kinds import daftararsip
 
-        for target in (csv, docx):
+        for target, kind in ((csv, "csv"), (docx, "docx")):
             if target is not None:
-                self._check_output(Path(target))
+                self._check_output(Path(target), kind)
         cases = self.cases() if case_ids is None else [self.case(c) for c in case_ids]
         written = []
         if csv is not None:
@@ -1339,7 +1419,7 @@ class Archive:
 
         case = self.case(case_id)
         out = Path(out) if out is not None else Path.cwd() / f"{case.case_id}.pdf"
-        self._check_output(out)
+        self._check_output(out, "pdf")
         parts: list[tuple[str, Path]] = []
         skipped: list[str] = []
         with tempfile.TemporaryDirectory(prefix="sopdocs-gabung-") as tmp:
@@ -1372,6 +1452,42 @@ class Archive:
                 raise ArchiveError(f"berkas {case_id}: tidak ada dokumen yang dapat digabung ke PDF")
             merge_pdfs(parts, out)
         return MergeResult(path=out, bookmarks=[t for t, _ in parts], skipped=skipped)
+
+
+def _pdf_problem(path: Path) -> str:
+    """Why ``path`` is not a PDF that pypdf can open ("" when it is one)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        return f"tidak dapat dibaca ({exc})"
+    if head != b"%PDF-":
+        return "bukan PDF: tidak diawali %PDF-" + (" (berkas kosong)" if not head else "")
+    try:
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(str(path)).pages)
+    except Exception as exc:  # pypdf raises many kinds of errors on a damaged file
+        return f"rusak: pypdf tidak dapat membukanya ({type(exc).__name__}: {str(exc)[:200]})"
+    return "" if pages else "tidak berisi halaman"
+
+
+def _image_problem(path: Path) -> str:
+    """Why ``path`` is not an image Pillow can read and verify ("" when it is one)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as picture:
+            picture.verify()
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, struct.error... on damaged files
+        return f"bukan gambar yang dapat dibaca ({type(exc).__name__}: {str(exc)[:200]})"
+    return ""
+
+
+def _closed_message(case: CaseFile) -> str:
+    return (f"berkas {case.case_id} sudah ditutup ({case.closed}): tidak dapat ditambah item. Buka kembali "
+            f"dengan `sopdocs archive reopen {case.case_id}` (API: Archive.reopen), tambahkan, lalu tutup lagi "
+            f"dengan `sopdocs archive close {case.case_id}`; atau arsipkan dokumen ini di berkas baru")
 
 
 def _incomplete_detail(case: CaseFile) -> str:

@@ -8,9 +8,10 @@ Layout of one bag (one case file)::
     <bag>/tagmanifest-sha256.txt    SHA-256 of the three files above
     <bag>/data/...                  the payload (flat: no sub-folders)
 
-Writing is sopdocs' own code, reading and path-safety checks use the ``bagit`` package
-(the Library of Congress implementation), so every bag is checked by an independent
-reader. Not ``bagit.make_bag``/``Bag.save`` for writing: both change the process-wide
+Writing and checking are sopdocs' own code (checking must never hang or stop at the
+first problem on a damaged bag); :func:`check_bag` also opens every bag whose tag files
+are sound with the ``bagit`` package (the Library of Congress implementation), so every
+bag is read by an independent reader too. Not ``bagit.make_bag``/``Bag.save`` for writing: both change the process-wide
 working directory (``os.chdir``: unsafe with threads) and write tag files in place (a
 crash leaves a half-written manifest).
 
@@ -29,6 +30,13 @@ unchanged; :func:`check_bag` names it and :func:`discard_abandoned` deletes it.
 
 Checksums already in a manifest are never recomputed when a bag is updated: that would
 silently bless a file damaged since it was archived.
+
+Reading a bag never trusts it: only regular files are opened (a FIFO, device, socket or
+symbolic link inside a bag is reported, never read: it could hang or lead outside), and
+every tag file is read with a size limit (:data:`MAX_MANIFEST_BYTES`,
+:data:`MAX_TAG_FILE_BYTES`, :data:`MAX_PLAN_BYTES`). :func:`check_bag` treats a tag
+manifest that is missing, empty or does not list every tag file as damage, and every
+odd manifest line (malformed, listed twice, a path leaving the bag) as a finding.
 """
 
 from __future__ import annotations
@@ -39,11 +47,12 @@ import json
 import os
 import re
 import shutil
+import stat
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from sopdocs.errors import SopdocsError
 from sopdocs.fsutil import atomic_write_bytes, atomic_write_text
@@ -61,6 +70,15 @@ COMMIT = "COMMIT"
 PLAN = "plan.json"
 _CHUNK = 1024 * 1024
 
+#: Largest manifest read (about 150,000 lines; a case file has a few dozen).
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+#: Largest bagit.txt / bag-info.txt read (sopdocs writes about 2 KB).
+MAX_TAG_FILE_BYTES = 1024 * 1024
+#: Largest plan.json of a staged update read.
+MAX_PLAN_BYTES = 1024 * 1024
+#: Manifest-like file names at the top of a bag: ``manifest-<alg>.txt``, ``tagmanifest-<alg>.txt``.
+_MANIFEST_NAME = re.compile(r"^(tag)?manifest-[a-z0-9]+\.txt$")
+
 #: A payload file name sopdocs writes and accepts when reading: no folders, no dots
 #: at either end (Windows drops a trailing dot), ASCII letters, digits, ``._-``.
 PAYLOAD_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,150}[A-Za-z0-9])?$")
@@ -70,14 +88,79 @@ class BagError(SopdocsError):
     """A bag cannot be read or written (damaged structure, unsafe path...)."""
 
 
+# --------------------------------------------------------------------------- reading safely
+
+
+def file_kind(mode: int) -> str:
+    """What a file is, in words (for messages): ``berkas biasa``, ``FIFO``..."""
+    if stat.S_ISREG(mode):
+        return "berkas biasa"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISLNK(mode):
+        return "tautan simbolik"
+    if stat.S_ISFIFO(mode):
+        return "FIFO (pipa bernama)"
+    if stat.S_ISSOCK(mode):
+        return "soket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "berkas perangkat"
+    return "berkas khusus"
+
+
+def check_regular(path: Path) -> os.stat_result:
+    """``os.lstat`` of ``path``; BagError unless it is a regular file (a symbolic link is
+    not followed, a FIFO/device/socket/folder is never opened)."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        raise BagError(f"{path}: tidak dapat dibaca ({exc})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise BagError(f"{path}: bukan berkas biasa ({file_kind(info.st_mode)}); tidak dibaca")
+    return info
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file of a bag for reading, only if it is a regular file: checked before
+    opening (lstat) and after (fstat), opened without following a symbolic link and
+    without blocking on a FIFO swapped in meanwhile."""
+    check_regular(path)
+    flags = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+             | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise BagError(f"{path}: tidak dapat dibaca ({exc})") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise BagError(f"{path}: bukan berkas biasa ({file_kind(mode)}); tidak dibaca")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, limit: int, limit_name: str = "") -> bytes:
+    """The content of a regular file of a bag, at most ``limit`` bytes (BagError beyond)."""
+    try:
+        with open_regular(path) as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise BagError(f"{path}: tidak dapat dibaca ({exc})") from exc
+    if len(data) > limit:
+        raise BagError(f"{path}: terlalu besar (lebih dari {limit} byte; batas {limit_name or 'sopdocs'})")
+    return data
+
+
 # --------------------------------------------------------------------------- hashing
 
 
 def hash_file(path: Path) -> tuple[str, int]:
-    """(SHA-256 hex digest, size in bytes) of a file."""
+    """(SHA-256 hex digest, size in bytes) of a regular file (BagError for anything else)."""
     digest = hashlib.new(ALGORITHM)
     size = 0
-    with Path(path).open("rb") as fh:
+    with open_regular(Path(path)) as fh:
         while block := fh.read(_CHUNK):
             digest.update(block)
             size += len(block)
@@ -124,19 +207,51 @@ def manifest_text(entries: Mapping[str, str]) -> str:
     return "".join(f"{digest}  {path}\n" for path, digest in sorted(entries.items()))
 
 
-def parse_manifest(text: str, source: str) -> dict[str, str]:
-    """Path -> digest from a manifest sopdocs wrote (strict: any odd line is an error)."""
+def _manifest_path_problem(path: str, *, tags: bool) -> str:
+    """Why a manifest path is not acceptable ("" if it is)."""
+    if (not path or "\\" in path or "\x00" in path or path.startswith(("/", "~"))
+            or re.match(r"^[A-Za-z]:", path)):
+        return "jalur mutlak atau tidak sah: keluar dari folder berkas"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "jalur dengan '..', '.' atau '//': keluar dari folder berkas atau tidak wajar"
+    if tags:
+        if len(parts) != 1 or parts[0] == DATA or parts[0].startswith("tagmanifest-"):
+            return "bukan berkas tag di akar berkas"
+    elif parts[0] != DATA or len(parts) < 2:
+        return f"bukan berkas muatan (harus di {DATA}/)"
+    return ""
+
+
+def scan_manifest(text: str, *, tags: bool = False) -> tuple[dict[str, str], list[str]]:
+    """Path -> digest of the sound lines of a manifest, and a problem per odd line
+    (malformed, a path leaving the bag or outside ``data/``, listed twice). ``tags``:
+    a tag manifest (paths are file names at the top of the bag)."""
     entries: dict[str, str] = {}
+    problems: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split(None, 1)
         if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
-            raise BagError(f"{source}: baris {number} bukan baris manifest yang sah: {line[:120]!r}")
+            problems.append(f"baris {number} bukan baris manifest yang sah: {line[:120]!r}")
+            continue
         path = parts[1].strip().lstrip("*")
-        if path in entries:
-            raise BagError(f"{source}: {path} tercantum dua kali")
-        entries[path] = parts[0].lower()
+        problem = _manifest_path_problem(path, tags=tags)
+        if problem:
+            problems.append(f"baris {number}: {path[:120]!r}: {problem}")
+        elif path in entries:
+            problems.append(f"baris {number}: {path} tercantum dua kali")
+        else:
+            entries[path] = parts[0].lower()
+    return entries, problems
+
+
+def parse_manifest(text: str, source: str, *, tags: bool = False) -> dict[str, str]:
+    """Path -> digest from a manifest sopdocs wrote (strict: any odd line is an error)."""
+    entries, problems = scan_manifest(text, tags=tags)
+    if problems:
+        raise BagError(f"{source}: {problems[0]}")
     return entries
 
 
@@ -156,20 +271,22 @@ def parse_bag_info(text: str) -> dict[str, str]:
     return info
 
 
-def read_bag_info(bag: Path) -> dict[str, str]:
+def _read_text(path: Path, limit: int, limit_name: str) -> str:
+    data = read_regular(path, limit, limit_name)
     try:
-        return parse_bag_info((Path(bag) / BAG_INFO).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BagError(f"{Path(bag) / BAG_INFO}: tidak dapat dibaca ({exc})") from exc
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BagError(f"{path}: tidak dapat dibaca ({exc})") from exc
+
+
+def read_bag_info(bag: Path) -> dict[str, str]:
+    return parse_bag_info(_read_text(Path(bag) / BAG_INFO, MAX_TAG_FILE_BYTES, "MAX_TAG_FILE_BYTES"))
 
 
 def read_manifest(bag: Path, name: str = MANIFEST) -> dict[str, str]:
     path = Path(bag) / name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BagError(f"{path}: tidak dapat dibaca ({exc})") from exc
-    return parse_manifest(text, str(path))
+    text = _read_text(path, MAX_MANIFEST_BYTES, "MAX_MANIFEST_BYTES")
+    return parse_manifest(text, str(path), tags=name.startswith("tagmanifest-"))
 
 
 def _tag_files_content(
@@ -288,10 +405,34 @@ def commit_update(work: Path) -> None:
     _apply(Path(work))
 
 
+def read_plan(work: Path) -> list[tuple[str, str]]:
+    """The moves of a staged update's ``plan.json`` (BagError naming the file if it is
+    unreadable, too large, not the shape sopdocs writes, or names anything but a payload
+    file or a tag file of the bag)."""
+    path = Path(work) / PLAN
+    data = read_regular(path, MAX_PLAN_BYTES, "MAX_PLAN_BYTES")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BagError(f"{path}: rencana pembaruan rusak, bukan JSON yang sah ({str(exc)[:200]})") from None
+    moves = raw.get("moves") if isinstance(raw, dict) else None
+    if not isinstance(moves, list):
+        raise BagError(f"{path}: rencana pembaruan rusak: daftar 'moves' tidak ada")
+    steps: list[tuple[str, str]] = []
+    for step in moves:
+        ok = isinstance(step, list) and len(step) == 2 and all(isinstance(part, str) for part in step)
+        src, dst = (step[0], step[1]) if ok else ("", "")
+        name = dst[len(DATA) + 1:] if dst.startswith(f"{DATA}/") else ""
+        if not ok or src != dst or not (dst in (BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST)
+                                       or is_payload_name(name)):
+            raise BagError(f"{path}: rencana pembaruan rusak: langkah {str(step)[:120]} tidak sah")
+        steps.append((src, dst))
+    return steps
+
+
 def _apply(work: Path) -> None:
     bag = work.parent
-    plan = json.loads((work / PLAN).read_text(encoding="utf-8"))
-    for src, dst in plan["moves"]:
+    for src, dst in read_plan(work):
         source = work / src
         target = bag / dst
         if not _inside(source, work) or not _inside(target, bag):
@@ -323,33 +464,58 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def pending_updates(bag: Path) -> list[Path]:
-    """``.update-*`` folders of ``bag`` (committed or abandoned)."""
+def _is_real_dir(path: Path) -> bool:
     try:
-        return sorted(p for p in Path(bag).iterdir() if p.name.startswith(UPDATE_PREFIX) and p.is_dir())
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def pending_updates(bag: Path) -> list[Path]:
+    """``.update-*`` folders of ``bag`` (committed or abandoned; real folders only, not
+    symbolic links)."""
+    try:
+        return sorted(p for p in Path(bag).iterdir() if p.name.startswith(UPDATE_PREFIX) and _is_real_dir(p))
     except OSError:
         return []
 
 
 def is_committed(work: Path) -> bool:
-    return (Path(work) / COMMIT).is_file() and (Path(work) / PLAN).is_file()
+    return _is_regular(Path(work) / COMMIT) and _is_regular(Path(work) / PLAN)
 
 
 def recover_bag(bag: Path) -> list[str]:
     """Finish committed updates and delete trash; call only while holding the archive
-    lock. Returns what was done (for logs/messages)."""
+    lock. Returns what was done (for logs/messages). A committed update whose plan is
+    damaged (:func:`read_plan`) raises BagError before anything is moved; it is left
+    for a person (:func:`check_bag` reports it)."""
     done: list[str] = []
     bag = Path(bag)
+    damaged: list[BagError] = []
     for work in pending_updates(bag):
         if is_committed(work):
-            _apply(work)
+            try:
+                _apply(work)
+            except BagError as exc:
+                damaged.append(exc)
+                continue
             done.append(f"pembaruan {work.name} diselesaikan")
     try:
-        trash = [p for p in bag.iterdir() if p.name.startswith(TRASH_PREFIX)]
+        trash = [p for p in bag.iterdir() if p.name.startswith(TRASH_PREFIX) and _is_real_dir(p)]
     except OSError:
         trash = []
     for path in trash:
         shutil.rmtree(path, ignore_errors=True)
+    if damaged:
+        raise BagError(f"{damaged[0]}; pembaruan yang sudah dikomit ini tidak dapat diselesaikan: "
+                       "periksa berkas dengan `sopdocs archive verify` dan pulihkan dari cadangan")
     return done
 
 
@@ -384,69 +550,186 @@ def check_bag(bag: Path) -> list[BagFinding]:
     """Every fixity problem of a bag: missing, changed and unexpected files (payload and
     tag files), leftovers of updates, and structural damage. Empty list: all good.
 
-    The manifests are parsed by the ``bagit`` package (which also refuses paths that
-    leave the bag); checksums are computed here so that all problems are listed, not
-    only the first kind ``bagit.Bag.validate`` stops at.
-    """
-    import bagit
+    Never raises for a damaged bag and never opens anything but a regular file:
 
+    * the tag manifest must exist and list every tag file there is (bagit.txt,
+      bag-info.txt, every ``manifest-*.txt``); a tag file it does not list is damage
+      (its changes could not be noticed), and every file it lists is hashed;
+    * a manifest line that is malformed, listed twice, or names a path leaving the bag
+      (``../``, absolute) or outside ``data/`` is a finding;
+    * a FIFO, device, socket, symbolic link or folder where a file belongs is reported
+      and not read; manifests and tag files over their size limits are reported.
+
+    When the tag files are sound, the bag is also opened with the ``bagit`` package
+    (an independent reader of the same files).
+    """
     bag = Path(bag)
     findings: list[BagFinding] = []
+
+    def add(kind: FindingKind, path: str, detail: str) -> None:
+        findings.append(BagFinding(kind, path, detail))
+
     for work in pending_updates(bag):
-        state = "sudah dikomit, belum diterapkan" if is_committed(work) else "terhenti sebelum selesai"
-        findings.append(BagFinding("incomplete", work.name, f"pembaruan {state}"))
-    for name in (BAGIT_TXT, MANIFEST, TAGMANIFEST, BAG_INFO):
-        if not (bag / name).is_file():
-            findings.append(BagFinding("missing", name, "berkas tag BagIt hilang"))
-    if not (bag / DATA).is_dir():
-        findings.append(BagFinding("missing", DATA, "folder muatan hilang"))
-    try:
-        parsed = bagit.Bag(str(bag))
-    except (bagit.BagError, OSError, UnicodeDecodeError, ValueError) as exc:
-        findings.append(BagFinding("damaged", ".", f"bag tidak dapat dibaca: {exc}"))
-        return findings
-    if ALGORITHM not in parsed.algorithms:
-        findings.append(BagFinding("damaged", MANIFEST, f"tidak ada manifest {ALGORITHM}"))
-
-    # Files the manifests list versus files on disk (payload and tag files).
-    only_in_manifest, only_on_disk = parsed.compare_manifests_with_fs()
-    missing = {_rel(p) for p in only_in_manifest}
-    for path in sorted(missing):
-        findings.append(BagFinding("missing", path, "tercantum di manifest, berkasnya tidak ada"))
-    for path in sorted(_rel(p) for p in only_on_disk):
-        findings.append(BagFinding("unexpected", path, "tidak tercantum di manifest"))
-    expected_top = {BAGIT_TXT, BAG_INFO, DATA, *(Path(p).name for p in parsed.manifest_files()),
-                    *(Path(p).name for p in parsed.tagmanifest_files())}
-    for entry in sorted(bag.iterdir(), key=lambda p: p.name):
-        name = entry.name
-        if name in expected_top or name.startswith((UPDATE_PREFIX, TRASH_PREFIX)):
-            continue
-        findings.append(BagFinding("unexpected", name, "berkas/folder asing di akar berkas"))
-    for dirpath, dirnames, _ in os.walk(bag / DATA):
-        for dirname in dirnames:
-            rel = Path(dirpath, dirname).relative_to(bag).as_posix()
-            findings.append(BagFinding("unexpected", rel + "/", "sub-folder di muatan"))
-
-    for rel_path, hashes in sorted(parsed.entries.items()):
-        rel = _rel(rel_path)
-        if rel in missing or ALGORITHM not in hashes:
-            continue
-        target = bag / rel
-        if not target.is_file():
-            if rel not in missing:
-                findings.append(BagFinding("missing", rel, "berkas tidak ada"))
+        if not is_committed(work):
+            add("incomplete", work.name, "pembaruan terhenti sebelum selesai")
             continue
         try:
-            digest, _ = hash_file(target)
+            read_plan(work)
+        except BagError as exc:
+            add("damaged", work.name, f"pembaruan sudah dikomit tetapi rencananya rusak ({exc}); "
+                                      "tidak dapat diselesaikan otomatis, pulihkan dari cadangan")
+        else:
+            add("incomplete", work.name, "pembaruan sudah dikomit, belum diterapkan")
+
+    # The top of the bag: what is there, and of which kind (symbolic links not followed).
+    try:
+        top_entries = sorted(os.scandir(bag), key=lambda e: e.name)
+    except OSError as exc:
+        add("damaged", ".", f"folder berkas tidak dapat dibaca: {exc}")
+        return findings
+    regular: dict[str, int] = {}  # tag and manifest files that are regular files -> size
+    data_ok = False
+    for entry in top_entries:
+        name = entry.name
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
         except OSError as exc:
-            findings.append(BagFinding("damaged", rel, f"tidak dapat dibaca: {exc}"))
+            add("damaged", name, f"tidak dapat dibaca: {exc}")
             continue
-        if digest != hashes[ALGORITHM].lower():
-            findings.append(BagFinding(
-                "changed", rel,
-                f"SHA-256 berubah: tercatat {hashes[ALGORITHM][:12]}…, sekarang {digest[:12]}…",
-            ))
-    unique: dict[tuple[str, str], BagFinding] = {}
+        if name.startswith((UPDATE_PREFIX, TRASH_PREFIX)):
+            if not stat.S_ISDIR(mode):
+                add("unexpected", name, f"sisa pembaruan yang bukan folder ({file_kind(mode)})")
+            continue
+        if name == DATA:
+            data_ok = stat.S_ISDIR(mode)
+            if not data_ok:
+                add("damaged", DATA, f"folder muatan bukan folder ({file_kind(mode)})")
+            continue
+        if name not in (BAGIT_TXT, BAG_INFO) and not _MANIFEST_NAME.match(name):
+            add("unexpected", name, "berkas/folder asing di akar berkas")
+            continue
+        if not stat.S_ISREG(mode):
+            add("damaged", name, f"bukan berkas biasa ({file_kind(mode)}); tidak dibaca")
+            continue
+        try:
+            regular[name] = entry.stat(follow_symlinks=False).st_size
+        except OSError as exc:
+            add("damaged", name, f"tidak dapat dibaca: {exc}")
+    present = {e.name for e in top_entries}
+    for name in (BAGIT_TXT, MANIFEST, TAGMANIFEST, BAG_INFO):
+        if name not in present:
+            add("missing", name, "berkas tag BagIt hilang")
+    if DATA not in present:
+        add("missing", DATA, "folder muatan hilang")
+    tag_files = {n for n in regular if n in (BAGIT_TXT, BAG_INFO) or n.startswith("manifest-")}
+    for name, size in sorted(regular.items()):
+        limit, limit_name = ((MAX_TAG_FILE_BYTES, "MAX_TAG_FILE_BYTES") if name in (BAGIT_TXT, BAG_INFO)
+                             else (MAX_MANIFEST_BYTES, "MAX_MANIFEST_BYTES"))
+        if size > limit:
+            add("damaged", name, f"terlalu besar ({size} byte; batas {limit_name} {limit}); tidak dibaca")
+
+    # The sha256 manifests, read leniently: every odd line is a finding of its own.
+    parsed: dict[str, dict[str, str]] = {}
+    for name in (MANIFEST, TAGMANIFEST):
+        if name not in regular or regular[name] > MAX_MANIFEST_BYTES:
+            continue
+        try:
+            text = _read_text(bag / name, MAX_MANIFEST_BYTES, "MAX_MANIFEST_BYTES")
+        except BagError as exc:
+            add("damaged", name, str(exc))
+            continue
+        entries, problems = scan_manifest(text, tags=name == TAGMANIFEST)
+        for problem in problems:
+            add("damaged", name, problem)
+        parsed[name] = entries
+
+    # Tag files: all listed in the tag manifest, all as listed.
+    tag_entries = parsed.get(TAGMANIFEST)
+    if tag_entries is None:
+        for name in sorted(tag_files):
+            add("damaged", name, f"tidak terlindungi checksum: {TAGMANIFEST} hilang atau tidak dapat dibaca")
+    else:
+        if not tag_entries:
+            add("damaged", TAGMANIFEST, "kosong: berkas tag tidak terlindungi checksum")
+        for name in sorted(tag_files - set(tag_entries)):
+            add("damaged", name, f"tidak tercantum di {TAGMANIFEST}: perubahannya tidak dapat diperiksa")
+        for name, digest in sorted(tag_entries.items()):
+            if name not in tag_files:
+                if name in present:
+                    if name not in regular:
+                        continue  # a FIFO, folder...: reported above
+                    add("damaged", TAGMANIFEST, f"mencantumkan {name}, yang bukan berkas tag")
+                else:
+                    add("missing", name, f"tercantum di {TAGMANIFEST}, berkasnya tidak ada")
+                continue
+            _compare(bag, name, digest, findings)
+
+    # Payload: regular files only, each listed in the manifest and as listed.
+    on_disk: set[str] = set()
+    not_regular: set[str] = set()
+    if data_ok:
+        for dirpath, dirnames, filenames in os.walk(bag / DATA):
+            for dirname in dirnames:
+                rel = Path(dirpath, dirname).relative_to(bag).as_posix()
+                if os.path.islink(os.path.join(dirpath, dirname)):
+                    not_regular.add(rel)
+                    add("damaged", rel, "tautan simbolik di muatan; tidak diikuti")
+                else:
+                    add("unexpected", rel + "/", "sub-folder di muatan")
+            for filename in filenames:
+                full = os.path.join(dirpath, filename)
+                rel = Path(full).relative_to(bag).as_posix()
+                try:
+                    mode = os.lstat(full).st_mode
+                except OSError as exc:
+                    not_regular.add(rel)
+                    add("damaged", rel, f"tidak dapat dibaca: {exc}")
+                    continue
+                if stat.S_ISREG(mode):
+                    on_disk.add(rel)
+                else:
+                    not_regular.add(rel)
+                    add("damaged", rel, f"bukan berkas biasa ({file_kind(mode)}); tidak dibaca")
+    payload = parsed.get(MANIFEST, {})
+    for rel in sorted(on_disk - set(payload)):
+        add("unexpected", rel, "tidak tercantum di manifest")
+    for rel, digest in sorted(payload.items()):
+        if rel in not_regular:
+            continue
+        if rel not in on_disk:
+            add("missing", rel, "tercantum di manifest, berkasnya tidak ada")
+            continue
+        _compare(bag, rel, digest, findings)
+
+    if not any(f.kind == "damaged" for f in findings) and {BAGIT_TXT, MANIFEST} <= set(regular):
+        findings += _bagit_cross_check(bag)
+    unique: dict[tuple[str, str, str], BagFinding] = {}
     for finding in findings:
-        unique.setdefault((finding.kind, finding.path), finding)
+        unique.setdefault((finding.kind, finding.path, finding.detail if finding.kind == "damaged" else ""),
+                          finding)
     return list(unique.values())
+
+
+def _compare(bag: Path, rel: str, digest: str, findings: list[BagFinding]) -> None:
+    try:
+        actual, _ = hash_file(bag / rel)
+    except (BagError, OSError) as exc:
+        findings.append(BagFinding("damaged", rel, f"tidak dapat dibaca: {exc}"))
+        return
+    if actual != digest:
+        findings.append(BagFinding(
+            "changed", rel, f"SHA-256 berubah: tercatat {digest[:12]}…, sekarang {actual[:12]}…"))
+
+
+def _bagit_cross_check(bag: Path) -> list[BagFinding]:
+    """The bag as the ``bagit`` package reads it (bagit.txt, encoding, manifests): called
+    only when every tag file is a regular file of sane size, so it cannot hang."""
+    import bagit
+
+    try:
+        parsed = bagit.Bag(str(bag))
+    except (bagit.BagError, OSError, UnicodeDecodeError, ValueError, LookupError) as exc:
+        return [BagFinding("damaged", ".", f"bag tidak dapat dibaca: {exc}")]
+    if ALGORITHM not in parsed.algorithms:
+        return [BagFinding("damaged", MANIFEST, f"tidak ada manifest {ALGORITHM}")]
+    return []

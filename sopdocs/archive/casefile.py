@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,11 @@ from sopdocs.archive.retention import RetentionRule
 ITEM_FILE = "berkas.json"
 FORMAT = "sopdocs-berkas"
 FORMAT_VERSION = 1
+#: Largest berkas.json read (sopdocs writes about 1 KB per item).
+MAX_ITEM_FILE_BYTES = 16 * 1024 * 1024
+#: Deepest nesting of arrays/objects accepted in berkas.json (sopdocs writes 4).
+MAX_ITEM_FILE_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
 
 #: Labels of the item kinds that are not document kinds (photos, lists, recaps...). The
 #: labels of document kinds (``sop``, ``surat-tugas``...) come from the kind registry
@@ -56,6 +62,21 @@ def kind_label(kind: str) -> str:
 
 class ArchiveError(SopdocsError):
     """The archive cannot do what was asked (unknown case file, closed, damaged...)."""
+
+
+def json_too_deep(data: bytes, limit: int = MAX_ITEM_FILE_DEPTH) -> bool:
+    """True if the JSON text ``data`` nests arrays/objects deeper than ``limit`` (or its
+    brackets do not balance). Cheap and without recursion: strings are blanked out,
+    then the innermost ``[]``/``{}`` pairs are removed ``limit`` times."""
+    brackets = _JSON_STRING.sub(b'""', data).translate(None, bytes(set(range(256)) - set(b"[]{}")))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shorter) == len(brackets):
+            return True  # unbalanced
+        brackets = shorter
+    return bool(brackets)
 
 
 @dataclass(frozen=True)
@@ -263,6 +284,16 @@ class CaseFile:
 
     @classmethod
     def from_json(cls, data: bytes, path: Path) -> CaseFile:
+        """The case file in the berkas.json content ``data`` (of the bag at ``path``);
+        ArchiveError naming the file if it is damaged, too large
+        (:data:`MAX_ITEM_FILE_BYTES`) or nested too deep (:data:`MAX_ITEM_FILE_DEPTH`)."""
+        where = path / "data" / ITEM_FILE
+        if len(data) > MAX_ITEM_FILE_BYTES:
+            raise ArchiveError(f"{where}: daftar item terlalu besar ({len(data)} byte; batas "
+                               f"MAX_ITEM_FILE_BYTES {MAX_ITEM_FILE_BYTES})")
+        if json_too_deep(data):
+            raise ArchiveError(f"{where}: daftar item rusak: bersarang lebih dari {MAX_ITEM_FILE_DEPTH} "
+                               "tingkat atau kurungnya tidak seimbang")
         try:
             raw = json.loads(data.decode("utf-8"))
             if raw.get("format") != FORMAT:
@@ -288,8 +319,10 @@ class CaseFile:
                 path=path,
                 pending=bool(case.get("pending", False)),
             )
+        except RecursionError:
+            raise ArchiveError(f"{where}: daftar item rusak: bersarang terlalu dalam") from None
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            raise ArchiveError(f"{path / 'data' / ITEM_FILE}: daftar item rusak ({exc})") from exc
+            raise ArchiveError(f"{where}: daftar item rusak ({str(exc)[:300]})") from exc
 
     def bag_info(self) -> list[tuple[str, object]]:
         """bag-info.txt entries: BagIt's reserved labels, then the archival description."""

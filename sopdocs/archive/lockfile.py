@@ -8,6 +8,8 @@ already); this module adds bounded waiting with backoff and re-entrancy.
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +23,26 @@ from sopdocs.errors import SopdocsError
 
 class LockTimeoutError(SopdocsError):
     """Another process held the lock for longer than the wait limit."""
+
+
+class LockFileError(SopdocsError):
+    """The lock file cannot serve as one: a folder, a FIFO... stands at its place."""
+
+
+def _check_lock_path(path: Path) -> None:
+    """LockFileError if something other than a regular file is where the lock file goes
+    (a missing file is fine: it is created; other errors are left to the open)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        what = ("folder" if stat.S_ISDIR(mode) else "tautan simbolik" if stat.S_ISLNK(mode)
+                else "bukan berkas biasa")
+        raise LockFileError(
+            f"{path}: berkas kunci ini adalah {what}, bukan berkas biasa; pindahkan atau hapus "
+            "(setelah memastikan tidak ada proses sopdocs yang berjalan), lalu ulangi"
+        )
 
 
 class InterProcessLock:
@@ -49,6 +71,7 @@ class InterProcessLock:
                 self._depth += 1
                 return True
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _check_lock_path(self.path)
             lock = FileLock(str(self.path))
             if not lock.acquire(blocking=False):
                 return False

@@ -7,14 +7,26 @@ limits, because archived documents may come from outside:
   footnotes and endnotes, and text boxes (DrawingML and VML);
 * a text box stored twice (``mc:AlternateContent``: DrawingML plus a VML fallback) is
   read once; deleted tracked changes and field codes are left out;
-* parts larger than ``max_part_bytes`` (uncompressed) are refused, the XML parser never
-  resolves entities or loads DTDs, and the text is cut at ``max_chars``.
+* only a regular file is opened (never a FIFO or device: it could hang);
+* parts larger than :data:`MAX_PART_BYTES` (uncompressed) or compressed more than
+  :data:`MAX_COMPRESSION_RATIO` times (a zip bomb) are refused, and at most the declared
+  size is ever decompressed;
+* a part with a document type declaration (``<!DOCTYPE``: Word never writes one; it is
+  how entity bombs and external entities come in) is refused; the XML parser never
+  resolves entities, loads DTDs, goes to the network or accepts huge trees;
+* the text is cut at ``max_chars`` (:data:`MAX_CHARS`).
+
+Every such refusal is a :class:`DocxTextError` naming the file; the archive turns it into
+a warning and indexes the document without text.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +36,16 @@ from sopdocs.errors import SopdocsError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+#: Largest uncompressed XML part read (word/document.xml, headers...).
+MAX_PART_BYTES = 30_000_000
+#: Largest ratio of uncompressed to compressed size of a part (Word's XML compresses
+#: about 5-20 times; a zip bomb thousands of times).
+MAX_COMPRESSION_RATIO = 200
+#: A part this small may have any ratio (tiny parts compress oddly).
+_RATIO_FREE_BYTES = 1_000_000
+#: Most characters of text returned.
+MAX_CHARS = 5_000_000
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _PART_ORDER = {"document": 0, "header": 1, "footer": 2, "footnotes": 3, "endnotes": 4}
@@ -120,9 +142,48 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def docx_text(path: Path, *, max_part_bytes: int = 30_000_000, max_chars: int = 5_000_000) -> str:
+def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, max_part_bytes: int) -> bytes:
+    """One XML part, within the size and compression limits, never a DTD."""
+    if info.file_size > max_part_bytes:
+        raise DocxTextError(
+            f"{path}: bagian {info.filename} terlalu besar ({info.file_size} byte; batas MAX_PART_BYTES "
+            f"{max_part_bytes})"
+        )
+    if info.file_size > _RATIO_FREE_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+        raise DocxTextError(
+            f"{path}: bagian {info.filename} dimampatkan berlebihan ({info.compress_size} -> {info.file_size} "
+            f"byte; batas rasio MAX_COMPRESSION_RATIO {MAX_COMPRESSION_RATIO}); kemungkinan bom zip"
+        )
+    with archive.open(info) as part:
+        data = part.read(max_part_bytes + 1)
+    if len(data) > max_part_bytes:
+        raise DocxTextError(f"{path}: bagian {info.filename} terlalu besar (batas MAX_PART_BYTES {max_part_bytes})")
+    if _has_doctype(data):
+        raise DocxTextError(
+            f"{path}: bagian {info.filename} berisi deklarasi DOCTYPE/ENTITY (tidak pernah ditulis Word; "
+            "bisa berupa bom entitas); teks tidak dibaca"
+        )
+    return data
+
+
+def _has_doctype(data: bytes) -> bool:
+    """True if the XML prolog (everything before the root element) declares a DTD."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
+    start = re.search(rb"<[A-Za-z_:]", data)
+    prolog = data[: start.start()] if start else data
+    return b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper()
+
+
+def docx_text(path: Path, *, max_part_bytes: int = MAX_PART_BYTES, max_chars: int = MAX_CHARS) -> str:
     """The text of a .docx: body first, then headers, footers, footnotes, endnotes."""
     path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise DocxTextError(f"{path}: tidak dapat dibaca ({exc})") from exc
+    if not stat.S_ISREG(mode):
+        raise DocxTextError(f"{path}: bukan berkas biasa; tidak dibaca")
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [i for i in archive.infolist() if _PART_RE.match(i.filename)]
@@ -136,12 +197,7 @@ def docx_text(path: Path, *, max_part_bytes: int = 30_000_000, max_chars: int = 
             collector = _Collector()
             total = 0
             for info in sorted(infos, key=order):
-                if info.file_size > max_part_bytes:
-                    raise DocxTextError(
-                        f"{path}: bagian {info.filename} terlalu besar ({info.file_size} byte; "
-                        f"batas {max_part_bytes})"
-                    )
-                data = archive.read(info)
+                data = _read_part(archive, info, path, max_part_bytes)
                 root = etree.fromstring(data, _parser())
                 collector.block(root)
                 total = sum(len(line) + 1 for line in collector.lines)
@@ -149,8 +205,10 @@ def docx_text(path: Path, *, max_part_bytes: int = 30_000_000, max_chars: int = 
                     break
     except DocxTextError:
         raise
+    except RecursionError:
+        raise DocxTextError(f"{path}: teks dokumen Word tidak dapat dibaca (XML bersarang terlalu dalam)") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, etree.XMLSyntaxError, OSError, ValueError, KeyError,
-            NotImplementedError, EOFError) as exc:
+            NotImplementedError, EOFError, zlib.error) as exc:
         raise DocxTextError(f"{path}: teks dokumen Word tidak dapat dibaca ({type(exc).__name__}: {exc})") from exc
     text = "\n".join(line.rstrip() for line in collector.lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
