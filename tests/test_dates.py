@@ -253,3 +253,16 @@ def test_date_style() -> None:
     style = DateStyle(nol_di_depan=True)
     with pytest.raises(AttributeError):
         style.nol_di_depan = False  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 10_000, "1 " * 5_000, "12:" * 3_000, "1 Januari " + "9" * 5_000, "Senin,\n" * 1_000 + "2 Januari 2024",
+    "2024-02-31" + " x" * 3_000,
+])
+def test_long_hostile_text_gives_a_short_one_line_message(text: str) -> None:
+    """A 10,000-character response cell: read (or refused) quickly, quoted back cut short."""
+    try:
+        parse_tanggal(text, field="tanggal_operasi")
+    except DateError as exc:
+        message = str(exc)
+        assert message.startswith("tanggal_operasi: ") and "\n" not in message and len(message) < 300

@@ -9,6 +9,7 @@ import re
 import zipfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -348,3 +349,99 @@ def test_letter_converts_to_pdf(example_copy: Path, archive: Path, tmp_path: Pat
     first = reader.pages[0].extract_text()
     assert "NOTA DINAS" in first and "000.1.2/001/Disnakertrans/2024" in first
     assert "Lampiran Nota Dinas" in reader.pages[1].extract_text()
+
+
+# --------------------------------------------------------------------------- linear work (counted, not timed)
+
+
+def test_each_distinct_cell_is_read_once(examples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tally reads a repeated answer once: the work per row is a dict lookup."""
+    from sopdocs.kinds.kuesioner import questionkinds
+
+    defn, _ = load_kuesioner(examples / "kuesioner-pendataan.yaml")
+    calls: Counter[str] = Counter()
+    for kind in (questionkinds.Skala, questionkinds.PilihanTunggal):
+        original = kind.read_value
+
+        def counted(self: Any, raw: Any, original: Any = original) -> Any:
+            calls[self.id] += 1
+            return original(self, raw)
+
+        monkeypatch.setattr(kind, "read_value", counted)
+    parse_calls = Counter[str]()
+    original_parse = questionkinds.parse_angka
+
+    def counted_parse(raw: Any, **kwargs: Any) -> Any:
+        parse_calls["n"] += 1
+        return original_parse(raw, **kwargs)
+
+    monkeypatch.setattr(questionkinds, "parse_angka", counted_parse)
+    lines = ["kode;sikap_petugas;status_badan_usaha;tk_pendidikan.1.1;tk_pendidikan.1.2"]
+    lines += [f"K-{i:06d};{i % 4 + 1};{['PT', 'CV', '3'][i % 3]};{i % 5};7" for i in range(3000)]
+    rekap = tally(defn, read_responses(write_csv(tmp_path / "j.csv", "\n".join(lines) + "\n"), defn), None)
+    assert len(rekap.diolah) == 3000
+    assert calls == {"sikap_petugas": 4, "status_badan_usaha": 3}
+    assert parse_calls["n"] == 6  # 0..4 and 7, over 6,000 grid cells
+    summary = {s.pertanyaan.id: s for _, s in rekap.ringkasan}
+    assert summary["sikap_petugas"].nilai["sebaran"] == {1: 750, 2: 750, 3: 750, 4: 750}
+    assert summary["tk_pendidikan"].nilai["jumlah"][0] == [sum(i % 5 for i in range(3000)), 21000]
+
+
+def test_table_xml_builds_the_same_few_elements_for_any_number_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lxml import etree
+
+    from sopdocs.docx import formxml as fx
+    from sopdocs.kinds.kuesioner import recap as recap_module
+    from sopdocs.kinds.kuesioner.questionkinds import Tabel
+
+    built = Counter[int]()
+    original = fx.paragraph
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fx, "paragraph", counted)
+    for rows in (10, 10_000):
+        built.clear()
+        tabel = Tabel(["No", "Kode", "Nama"], [[str(i), f"K-{i}", f"PT {i} & <Co>"] for i in range(rows)],
+                      [12, 35, 118], ["center", "center", "left"])
+        xml = recap_module._table_xml(tabel, 160)
+        assert built["n"] == 3 + 2 * 3  # header and the two sample rows, whatever the rows
+        table = etree.fromstring(xml)
+        assert len(table.findall(f"{W_NS}tr")) == rows + 1
+        assert xml.count("xml:space") == 3  # the header only: no edge spaces, none of lxml's slow xml: attributes
+
+
+def test_table_xml_is_what_fx_table_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast table is the table fx.table builds cell by cell (xml:space aside)."""
+    from lxml import etree
+
+    from sopdocs.docx import formxml as fx
+    from sopdocs.kinds.kuesioner import recap as recap_module
+    from sopdocs.kinds.kuesioner.questionkinds import Tabel
+
+    def slow(tabel: Tabel, width_mm: float, size_pt: float = 10) -> str:
+        widths = [w * min(1.0, width_mm / sum(tabel.widths)) for w in tabel.widths]
+        keep = len(tabel.rows) <= recap_module.KEEP_ROWS
+
+        def cell(text: str, align: str, *, bold: bool = False, shade: str | None = None) -> fx.Cell:
+            return fx.Cell([fx.paragraph(text, bold=bold, size_pt=size_pt, align=align, before_pt=1, after_pt=1,
+                                         keep_next=keep)], shade=shade)
+
+        rows = [[cell(text, "center", bold=True, shade="D9D9D9") for text in tabel.header]]
+        for index, row in enumerate(tabel.rows):
+            bold = tabel.total_row and index == len(tabel.rows) - 1
+            rows.append([cell(text, align, bold=bold) for text, align in zip(row, tabel.align)])
+        return etree.tostring(fx.table(widths, rows, header_rows=1), encoding="unicode")
+
+    for count in (3, 20):
+        rows = [[f"a{i} <&> \"q\" '", "x\ny", "\u00fcn\u00ef \u20ac"] for i in range(count)] + [["t", "Jumlah", "9"]]
+        for total in (False, True):
+            tabel = Tabel(["A", "B", "C"], rows, [10, 20, 30], ["left", "center", "right"], total)
+            fast = recap_module._table_xml(tabel, 150)
+            assert fast.replace(' xml:space="preserve"', "") == slow(tabel, 150).replace(' xml:space="preserve"', "")
+    odd = Tabel(["A", "B", "C"], [["1", "2"], ["  kiri", "", "x\x01y\rz"]], [10, 20, 30], ["left", "center", "right"])
+    fast = recap_module._table_xml(odd, 150)
+    assert etree.fromstring(fast).xpath("string()") == etree.fromstring(slow(odd, 150)).xpath("string()")
+    assert '<w:t xml:space="preserve">  kiri</w:t>' in fast  # spaces to keep are kept

@@ -101,6 +101,16 @@ def _where(field: str | None) -> str:
     return f"{field}: " if field else ""
 
 
+#: Longest text quoted back in a message (a 10,000-character cell is shown cut short).
+SHOWN_CHARS = 60
+
+
+def _shown(raw: str) -> str:
+    """``raw`` as quoted in a message: one line, at most :data:`SHOWN_CHARS` characters."""
+    text = raw.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
 def _build(y: int, m: int, d: int, raw: str, field: str | None) -> date:
     """Return the date, or a DateError that says why it does not exist."""
     if not 1 <= m <= 12:
@@ -124,7 +134,7 @@ def _check_day_names(result: date, raw: str, field: str | None) -> None:
     if named != {result.weekday()}:
         given = "/".join(HARI[i] for i in sorted(named))
         raise DateError(
-            f'{_where(field)}"{raw}": {format_tanggal(result)} jatuh pada hari '
+            f'{_where(field)}"{_shown(raw)}": {format_tanggal(result)} jatuh pada hari '
             f"{nama_hari(result)}, bukan {given}"
         )
 
@@ -204,9 +214,10 @@ def parse_tanggal(text: str | date | datetime, field: str | None = None) -> date
     norm = _JUMAT.sub(r"\1\2", norm)
     if not norm:
         raise DateError(f"{_where(field)}tanggal kosong")
-    result = _strict(norm, raw, field)
+    shown = _shown(raw)
+    result = _strict(norm, shown, field)
     if result is None:
-        result = _fallback(norm, raw, field)
+        result = _fallback(norm, shown, field)
     _check_day_names(result, norm, field)
     return result
 

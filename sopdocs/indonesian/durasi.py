@@ -18,6 +18,8 @@ from sopdocs.errors import SopdocsError
 
 JAM_PER_HARI = 7.5
 HARI_PER_MINGGU = 5
+#: Longest duration read, in minutes (ten years of days; a step of an SOP takes minutes to weeks).
+MAX_MENIT = 60 * 24 * 366 * 10
 Satuan = Literal["menit", "jam", "hari"]
 
 _UNITS: dict[str, str] = {
@@ -97,8 +99,9 @@ def parse_durasi(
         return text
     where = f"{field}: " if field else ""
     if not isinstance(text, str):
-        raise DurasiError(f'{where}{text!r} bukan durasi (contoh: "1 jam 30 menit")')
+        raise DurasiError(f'{where}{_shown(repr(text))} bukan durasi (contoh: "1 jam 30 menit")')
     norm = _APPROX.sub("", " ".join(text.lower().split()))
+    shown = _shown(text)
     if not norm:
         raise DurasiError(f"{where}durasi kosong")
     per_unit = {"menit": 1, "jam": 60, "hari": _menit_per_hari(jam_per_hari)}
@@ -110,21 +113,29 @@ def parse_durasi(
         m = _PART.match(norm, pos)
         if m is None:
             raise DurasiError(
-                f'{where}"{text}" tidak terbaca sebagai durasi '
+                f'{where}"{shown}" tidak terbaca sebagai durasi '
                 f'(contoh: "1 jam 30 menit", "30 menit", "2 hari")'
             )
         unit = _UNITS.get(m["unit"].rstrip("."))
         if unit is None:
-            raise DurasiError(f'{where}"{text}": satuan "{m["unit"]}" tidak dikenal '
+            raise DurasiError(f'{where}"{shown}": satuan "{_shown(m["unit"])}" tidak dikenal '
                               "(menit, jam, hari, minggu)")
         if unit in seen:
-            raise DurasiError(f'{where}"{text}": satuan "{unit}" disebut dua kali')
+            raise DurasiError(f'{where}"{shown}": satuan "{unit}" disebut dua kali')
         seen.add(unit)
         amount = Decimal(m["num"].replace(",", ".")) * int(m["mul"] or 1)
         total += amount * per_unit[unit]
         sep = _SEP.match(norm, m.end())
         assert sep is not None  # _SEP matches the empty string too
         pos = sep.end()
+    if total > MAX_MENIT:
+        raise DurasiError(f'{where}"{shown}" terlalu lama (paling lama {MAX_MENIT // (60 * 24 * 366)} tahun)')
     if total != total.to_integral_value():
-        raise DurasiError(f'{where}"{text}" bukan jumlah menit yang bulat')
+        raise DurasiError(f'{where}"{shown}" bukan jumlah menit yang bulat')
     return Durasi(int(total))
+
+
+def _shown(text: str) -> str:
+    """``text`` as quoted in a message: one line, at most 60 characters."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -17,10 +17,12 @@ needs nothing outside its class.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args
+from typing import Annotated, Any, Callable, ClassVar, Literal, Union, get_args
 
 from lxml import etree
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, field_validator
@@ -41,6 +43,8 @@ SKALA_PANRB = ("Tidak baik", "Kurang baik", "Baik", "Sangat baik")
 MULTI_SEPARATOR = ";"
 #: Grids with at most this many rows are kept on one page.
 KEEP_TABLE_ROWS = 15
+#: Distinct cells of one question whose answer :meth:`Pertanyaan.reader` keeps.
+READ_CACHE = 4096
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -78,6 +82,12 @@ def persen(part: int, whole: int) -> str:
     return f"{angka_id(100 * part / whole, 1)}%" if whole else "-"
 
 
+#: Largest magnitude of a numeric answer (a thousand trillion: rupiah amounts fit); a
+#: larger one, infinity or NaN is refused as not a plausible answer.
+MAX_ANGKA = 10**15
+#: Longest text read as a number (a longer cell is refused before any conversion).
+MAX_ANGKA_CHARS = 40
+
 _INT = re.compile(r"^[+-]?\d+$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 _DEC_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
@@ -89,31 +99,53 @@ def parse_angka(raw: Raw, *, satuan: str = "") -> int | float:
 
     ``1250``, ``1.250`` (dots grouping thousands: 1250), ``12,5`` and ``1.250,5``
     (comma: decimals), ``12.5`` (a dot not followed by exactly three digits: decimals).
-    A trailing unit equal to ``satuan`` ("25 orang") is accepted. Raises ValueError.
+    A trailing unit equal to ``satuan`` ("25 orang") is accepted. Numbers must be finite
+    and at most :data:`MAX_ANGKA` either way. Raises ValueError.
     """
     if isinstance(raw, bool):
         raise ValueError(f"{raw!r} bukan angka")
     if isinstance(raw, int):
-        return raw
+        return _plausible(raw, raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise ValueError(f"{raw!r} bukan angka yang terhingga")
+        _plausible(raw, raw)
         return int(raw) if raw.is_integer() else raw
     if not isinstance(raw, str):
         raise ValueError(f"{raw!r} bukan angka")
-    text = raw.strip().replace("\u00a0", " ")
+    text = raw.strip()
+    if len(text) > MAX_ANGKA_CHARS + len(satuan) + 1:
+        raise ValueError(f"{_shown(text)} terlalu panjang untuk sebuah angka")
+    if text.isascii() and text.isdigit():  # the common case: digits only
+        return _plausible(int(text), raw)
+    text = text.replace("\u00a0", " ")
     if satuan and text.casefold().endswith(satuan.casefold()):
         text = text[: -len(satuan)].strip()
     text = text.replace(" ", "")
     if _INT.match(text):
-        return int(text)
+        return _plausible(int(text), raw)
     if _THOUSANDS.match(text):
-        return int(text.replace(".", ""))
+        return _plausible(int(text.replace(".", "")), raw)
     if _DEC_COMMA.match(text):
         number = float(text.replace(".", "").replace(",", "."))
+        _plausible(number, raw)
         return int(number) if number.is_integer() else number
     if _DEC_POINT.match(text):
         number = float(text)
+        _plausible(number, raw)
         return int(number) if number.is_integer() else number
-    raise ValueError(f"{raw!r} bukan angka (contoh: 25, 1.250, 12,5)")
+    raise ValueError(f"{_shown(raw)} bukan angka (contoh: 25, 1.250, 12,5)")
+
+
+def _shown(raw: Raw) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _plausible(number: int | float, raw: Raw) -> int | float:
+    if not -MAX_ANGKA <= number <= MAX_ANGKA:  # False for NaN as well
+        raise ValueError(f"{_shown(raw)} di luar batas angka yang masuk akal (paling besar {angka_id(MAX_ANGKA)})")
+    return number
 
 
 def _blank(raw: Raw) -> bool:
@@ -218,7 +250,11 @@ class Pertanyaan(BaseModel):
         raise NotImplementedError
 
     def read_value(self, raw: Raw) -> Any:
-        """One non-blank cell to an answer; ValueError with the reason when malformed."""
+        """One non-blank cell to an answer; ValueError with the reason when malformed.
+
+        Depends on the cell only, and returns an immutable value: :meth:`reader` gives
+        the answer read once to every equal cell.
+        """
         return _text(raw)
 
     def read(self, cells: Mapping[str, Raw]) -> tuple[Any, list[str]]:
@@ -230,6 +266,28 @@ class Pertanyaan(BaseModel):
             return self.read_value(raw), []
         except ValueError as exc:
             return None, [f"kolom {self.id}: {exc}"]
+
+    def reader(self) -> Callable[[Mapping[str, Raw]], tuple[Any, list[str]]]:
+        """:meth:`read` for many rows: a kind reading its one cell with :meth:`read_value`
+        reads each distinct cell once (answers repeat: options, scale points, numbers),
+        keeping at most :data:`READ_CACHE` of them; a kind with its own :meth:`read` reads
+        every row."""
+        if type(self).read is not Pertanyaan.read:
+            return self.read
+        read, column = self.read, self.id
+        seen: dict[tuple[type, Raw], tuple[Any, list[str]]] = {}
+
+        def cached(cells: Mapping[str, Raw]) -> tuple[Any, list[str]]:
+            raw = cells.get(column)
+            key = (type(raw), raw)  # 1 and 1.0 are equal keys; their type keeps them apart
+            found = seen.get(key)
+            if found is None:
+                found = read(cells)
+                if len(seen) < READ_CACHE:
+                    seen[key] = found
+            return found if not found[1] else (found[0], list(found[1]))
+
+        return cached
 
     def summarise(self, answers: Answers, returned: int) -> Ringkasan:
         raise NotImplementedError
@@ -295,6 +353,15 @@ def _choice_grid(options: Sequence[str], form: Form, *, min_col_mm: float = 28.0
     return [fx.table([col] * per_row, rows, lines=False, indent_mm=form.indent_mm, cell_margin_mm=0)]
 
 
+@functools.lru_cache(maxsize=256)
+def _option_keys(options: tuple[str, ...]) -> dict[str, str]:
+    """Normalised text -> option, the first option winning (as the scan it replaces)."""
+    keys: dict[str, str] = {}
+    for option in options:
+        keys.setdefault(_norm(option), option)
+    return keys
+
+
 class _Pilihan(Pertanyaan):
     """Shared by the kinds answered by ticking boxes."""
 
@@ -347,9 +414,9 @@ class _Pilihan(Pertanyaan):
         options = self.options()
         text = _text(raw)
         key = _norm(text)
-        for option in options:
-            if _norm(option) == key:
-                return option, ""
+        found = _option_keys(tuple(options)).get(key)
+        if found is not None:
+            return found, ""
         alias = self.aliases().get(key)
         if alias is not None:
             return alias, ""
@@ -689,6 +756,12 @@ class Tanggal(Pertanyaan):
         )
 
 
+@functools.lru_cache(maxsize=256)
+def _grid_cells(question: str, rows: int, columns: int) -> tuple[tuple[int, int, str], ...]:
+    """(row, column, response column name) of every cell of a grid, 1-based."""
+    return tuple((r, c, f"{question}.{r}.{c}") for r in range(1, rows + 1) for c in range(1, columns + 1))
+
+
 @question_kind
 class TabelIsian(Pertanyaan):
     """A grid to fill in: rows x columns. Response columns ``<id>.<row>.<column>`` (1-based)."""
@@ -755,21 +828,43 @@ class TabelIsian(Pertanyaan):
                          row_height_mm=7)]
 
     def read(self, cells: Mapping[str, Raw]) -> tuple[Any, list[str]]:
+        return self._read(cells, None)
+
+    def reader(self) -> Callable[[Mapping[str, Raw]], tuple[Any, list[str]]]:
+        """:meth:`read` for many rows, each distinct cell parsed once (see :data:`READ_CACHE`)."""
+        parsed: dict[tuple[type, Raw], int | float | str] = {}
+
+        def read(cells: Mapping[str, Raw]) -> tuple[Any, list[str]]:
+            return self._read(cells, parsed)
+
+        return read
+
+    def _read(self, cells: Mapping[str, Raw], parsed: dict[tuple[type, Raw], int | float | str] | None
+              ) -> tuple[Any, list[str]]:
         values: dict[tuple[int, int], Any] = {}
         problems = []
-        for r in range(1, len(self.row_labels()) + 1):
-            for c in range(1, len(self.kolom) + 1):
-                column = f"{self.id}.{r}.{c}"
-                raw = cells.get(column)
-                if _blank(raw):
-                    continue
-                if self.isian == "teks":
-                    values[(r, c)] = _text(raw)
-                    continue
+        rows = self.baris if isinstance(self.baris, int) else len(self.baris)
+        text = self.isian == "teks"
+        for r, c, column in _grid_cells(self.id, rows, len(self.kolom)):
+            raw = cells.get(column)
+            if _blank(raw):
+                continue
+            if text:
+                values[(r, c)] = _text(raw)
+                continue
+            key = (type(raw), raw)
+            number = parsed.get(key) if parsed is not None else None
+            if number is None:
                 try:
-                    values[(r, c)] = parse_angka(raw)
+                    number = parse_angka(raw)
                 except ValueError as exc:
-                    problems.append(f"kolom {column}: {exc}")
+                    number = str(exc)  # the reason, kept as a text
+                if parsed is not None and len(parsed) < READ_CACHE:
+                    parsed[key] = number
+            if isinstance(number, str):
+                problems.append(f"kolom {column}: {number}")
+            else:
+                values[(r, c)] = number
         if problems:
             return None, problems
         return (values or None), []
