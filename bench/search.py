@@ -6,12 +6,21 @@ stemming), and prints indexing speed, size on disk and search latency (median, p
 over a mix of queries. Prints figures only; asserts nothing.
 
     .venv/bin/python bench/search.py --docs 10000 --queries 200
+
+``--hostile`` times, one by one, queries that used to take seconds (leading wildcards,
+an unbounded range, a huge fuzzy distance) next to a few normal ones, on an index of
+``--docs`` documents that ``--keep DIR`` reuses between runs (building 10,000 documents
+takes a few minutes). ``--save F`` writes the figures as JSON, ``--compare F`` prints an
+earlier run's figures beside the new ones (e.g. before/after a change):
+
+    .venv/bin/python bench/search.py --hostile --docs 10000 --keep /tmp/sopdocs-hostile
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import shutil
 import sqlite3
@@ -294,6 +303,85 @@ def bench_fts(corpus: Corpus, queries: list[BenchQuery], work: Path, limit: int)
     con.close()
 
 
+HOSTILE_QUERIES = ["*a* *e* *i* *o* *u*", "**", "text:[a TO zzzz]", "pendataan~99",
+                   "text:*", "a*", "pe*", "pendataan~2/0", "(" * 30 + "data" + ")" * 30,
+                   "pe* OR ka* OR ma* OR sa* OR ta*", "verifikasi" * 45]
+
+
+def hostile_queries(corpus: Corpus) -> list[tuple[str, str]]:
+    """(label, query): the hostile queries, then normal ones taken from the corpus."""
+    out = [("hostile", q) for q in HOSTILE_QUERIES]
+    doc = corpus.docs[len(corpus.docs) // 2]
+    words = [w.strip(".") for w in doc.text.split() if w.strip(".") not in STOP]
+    nip = next(p for p in doc.people if p[:1].isdigit())
+    out += [("normal", corpus.vocabulary[0]), ("normal", f"{words[3]} {words[40]}"),
+            ("normal", f'"{words[10]} {words[11]}"'), ("normal", doc.number),
+            ("normal", nip), ("normal", nip.replace(" ", "")), ("normal", "pendataan~"),
+            ("normal", "pendataan*"), ("normal", "pendatan")]
+    return out
+
+
+def hostile_index(corpus: Corpus, work: Path, seed_info: dict[str, object]) -> WhooshIndex:
+    """The index of ``corpus`` in ``work``, reused when it was built from the same corpus."""
+    folder = work / f"hostile-{len(corpus.docs)}" / "index"
+    info = folder.parent / "bench-corpus.json"
+    ix = WhooshIndex(folder)
+    if info.exists() and json.loads(info.read_text()) == seed_info and ix.counts().total:
+        print(f"index: reusing {folder} ({ix.counts().total} docs)")
+        return ix
+    t0 = time.perf_counter()
+    ix.rebuild(corpus.docs)
+    info.write_text(json.dumps(seed_info))
+    print(f"index: built {len(corpus.docs)} docs in {time.perf_counter() - t0:.1f} s ({folder})")
+    return ix
+
+
+def bench_hostile(corpus: Corpus, work: Path, args: argparse.Namespace) -> None:
+    seed_info = {"docs": args.docs, "zipf_offset": args.zipf_offset, "seed": 20240101}
+    ix = hostile_index(corpus, work, seed_info)
+    ix.search("data", limit=args.limit)  # opens the files
+    before: dict[str, dict[str, object]] = {}
+    if args.compare:
+        before = json.loads(args.compare.read_text()).get("queries", {})
+    rows: dict[str, dict[str, object]] = {}
+    for label, q in hostile_queries(corpus):
+        times = []
+        outcome = ""
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            try:
+                res = ix.search(q, limit=args.limit)
+                notice = getattr(res, "notice", None)
+                outcome = f"{res.total} docs" + (" (fuzzy)" if res.fuzzy else "")
+                if notice:
+                    outcome += f"; notice: {notice}"
+            except Exception as exc:  # noqa: BLE001 - the bench reports every outcome
+                outcome = f"{type(exc).__name__}: {exc}"
+            times.append((time.perf_counter() - t0) * 1000)
+        rows[q] = {"label": label, "ms": min(times), "outcome": outcome}
+    ix.close()
+    width = max(len(q) for q in rows)
+    width = min(width, 40)
+    head = f"{'query':{width}s}  {'kind':7s}  {'ms':>9s}"
+    if before:
+        head += f"  {'ms before':>9s}"
+    print(f"\n== hostile queries, {args.docs} docs (best of {args.repeat}; {args.limit} hits)")
+    print(head + "  outcome")
+    for q, row in rows.items():
+        shown = q if len(q) <= width else q[: width - 1] + "…"
+        line = f"{shown:{width}s}  {row['label']:7s}  {row['ms']:9.1f}"
+        if before:
+            old = before.get(q, {}).get("ms")
+            line += f"  {old:9.1f}" if isinstance(old, (int, float)) else f"  {'-':>9s}"
+        outcome = str(row["outcome"])
+        print(f"{line}  {outcome[:140]}")
+    slowest = max(rows, key=lambda k: float(rows[k]["ms"]))  # type: ignore[arg-type]
+    print(f"slowest: {slowest!r} {rows[slowest]['ms']:.1f} ms")
+    if args.save:
+        args.save.write_text(json.dumps({"docs": args.docs, "queries": rows},
+                                        ensure_ascii=False, indent=1))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=10_000)
@@ -303,6 +391,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--zipf-offset", type=float, default=10.0,
                     help="flattening of the most frequent words (0 = harsh, see make_corpus)")
     ap.add_argument("--keep", type=Path, default=None, help="keep the indexes in this folder")
+    ap.add_argument("--hostile", action="store_true",
+                    help="time hostile queries (wildcards, ranges, fuzzy) one by one instead")
+    ap.add_argument("--repeat", type=int, default=1, help="--hostile: runs per query (best kept)")
+    ap.add_argument("--save", type=Path, default=None, help="--hostile: write figures as JSON")
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="--hostile: print the figures of an earlier --save beside")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -311,9 +405,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"corpus: {len(corpus.docs)} docs, {words} words, vocabulary "
           f"{len(corpus.vocabulary)} (Zipf offset {args.zipf_offset:g}), generated in "
           f"{time.perf_counter() - t0:.1f} s")
-    queries = make_queries(corpus, args.queries)
     work = args.keep or Path(tempfile.mkdtemp(prefix="sopdocs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.hostile:
+        try:
+            bench_hostile(corpus, work, args)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(work, ignore_errors=True)
+        return
+    queries = make_queries(corpus, args.queries)
     try:
         bench_whoosh(corpus, queries, work, args.procs, args.limit)
         bench_fts(corpus, queries, work, args.limit)

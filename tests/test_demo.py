@@ -166,3 +166,16 @@ def test_killing_run_at_random_moments_leaves_a_consistent_archive(tmp_path: Pat
                 assert any(hit.case_id == case_id for hit in hits), (case_id, item.number)
         total = archive.search("kind:sop", limit=1000).total
         assert total == sum(1 for _, item in items if item.kind == "sop")
+
+
+def test_a_limited_query_says_so(demo: Path) -> None:
+    """A fuzzy distance past the limit is clamped, and the user is told, in both outputs."""
+    found = search(demo, "pendataan~99")
+    assert found["notice"] and "2" in found["notice"]
+    proc = sopdocs("search", "pendataan~99", cwd=demo)
+    assert proc.returncode == 0 and "catatan:" in proc.stderr
+
+
+def test_a_leading_wildcard_is_refused_with_a_message(demo: Path) -> None:
+    proc = sopdocs("search", "*a*", cwd=demo)
+    assert proc.returncode == 2 and proc.stderr.startswith("galat:") and "Traceback" not in proc.stderr

@@ -29,6 +29,14 @@ Design notes:
   Python, and totals plus counts per kind/year need every match. ``_Evaluator`` reads
   posting lists a block at a time (with an LRU cache of decoded blocks) and computes
   the same BM25F scores in bulk; see its docstring.
+* Queries are bounded (constants below, each with an Indonesian message): the length
+  of the query, its clauses and parentheses are checked before parsing; wildcards need
+  a literal prefix; a user's fuzzy distance is clamped; a wildcard, prefix, range or
+  fuzzy word expands to at most ``MAX_EXPANSION_TERMS`` words, enumeration stopping
+  there (``_Evaluator.expand``); and the evaluator checks a deadline between posting
+  blocks, so one search takes about ``QUERY_TIME_BUDGET_SECONDS`` at most. A refused
+  query raises :class:`SearchError` (exit code 2); a limited one returns results with
+  a ``notice``.
 * Whoosh 2.7.5 quirks worked around here: ``Query.existing_terms`` skips all but one
   field, ``Searcher.refresh`` misses deletions in reused segments, and
   ``spelling=True`` fields make the writer stat a file for every posting.
@@ -36,6 +44,7 @@ Design notes:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import heapq
 import json
@@ -80,12 +89,23 @@ from sopdocs.search.analysis import (
 from sopdocs.errors import DateError, Problem, SopdocsError, ValidationError
 
 __all__ = [
+    "FUZZY_PREFIX",
+    "MAX_CLAUSES",
+    "MAX_EXPANSION_TERMS",
+    "MAX_FUZZY_DISTANCE",
+    "MAX_FUZZY_WORD_CHARS",
+    "MAX_NESTING",
+    "MAX_QUERY_CHARS",
+    "MIN_WILDCARD_PREFIX",
+    "QUERY_TIME_BUDGET_SECONDS",
     "IndexCounts",
     "IndexHealth",
     "IndexLockedError",
     "IndexNeedsRebuildError",
     "IndexedDocument",
+    "QueryTimeoutError",
     "SCHEMA",
+    "SearchError",
     "SearchHit",
     "SearchIndex",
     "SearchResults",
@@ -95,6 +115,39 @@ __all__ = [
 ]
 
 SortOrder = Literal["relevance", "date", "date_asc"]
+
+# ------------------------------------------------------------------------- bounds
+# What one query may cost. Without them, on 3,000 documents "*a* *e* *i* *o* *u*" took
+# 16 s, "**" 10 s, "text:[a TO zzzz]" 8 s and "pendataan~99" 8 s (figures of the issue;
+# bench/search.py --hostile times them now).
+
+MIN_WILDCARD_PREFIX = 2
+"""Letters a wildcard word needs before its first ``*``/``?``: ``*a*``, ``**``, ``a*``
+and ``field:*`` are refused (they would read every word of the index)."""
+MAX_EXPANSION_TERMS = 512
+"""Indexed words one wildcard, prefix, range or fuzzy word may stand for; past this
+only the first ones (in alphabetical order) are searched and the result has a notice."""
+MAX_FUZZY_DISTANCE = 2
+"""Largest edit distance of ``word~N``; a larger N is lowered to this, with a notice
+(a distance of 9 on a 9-letter word matches anything and took seconds)."""
+FUZZY_PREFIX = 1
+"""Letters at the start of a ``word~`` that must match exactly (Whoosh's parser gives 0,
+which compares the word with every word of the index); also what spelling suggestions
+and the fuzzy retry of a search without hits use."""
+MAX_FUZZY_WORD_CHARS = 32
+"""Longest word compared by spelling (``word~``, suggestions, the fuzzy retry): Whoosh
+builds a Levenshtein automaton per word and segment, which took seconds for a word of a
+few hundred letters. A longer ``word~`` is searched as written, with a notice."""
+MAX_QUERY_CHARS = 500
+"""Longest query string."""
+MAX_CLAUSES = 32
+"""Most words, phrases and field expressions in one query (a word looked up in title,
+text and names counts once)."""
+MAX_NESTING = 5
+"""Deepest nesting of parentheses."""
+QUERY_TIME_BUDGET_SECONDS = 2.0
+"""Time one search may take. The main query past it raises :class:`QueryTimeoutError`;
+spelling suggestions and fuzzy retries past it are skipped, with a notice."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -106,6 +159,14 @@ class IndexNeedsRebuildError(SopdocsError):
 
 class IndexLockedError(SopdocsError):
     """Another process kept the index locked for longer than the wait limit."""
+
+
+class SearchError(SopdocsError):
+    """A query sopdocs will not run (too long, too broad, too deeply nested)."""
+
+
+class QueryTimeoutError(SearchError):
+    """The query did not finish within the time budget of one search."""
 
 
 # ------------------------------------------------------------------------ data types
@@ -153,6 +214,9 @@ class SearchResults:
     """A corrected query when the query as typed found few or no documents."""
     fuzzy: bool = False
     """True when the hits are for the corrected/fuzzy query, not the query as typed."""
+    notice: str | None = None
+    """Why the results may be incomplete or differ from the query as typed (a wildcard
+    limited to its first words, a fuzzy distance lowered...), for the user; else None."""
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -312,6 +376,95 @@ _DANGLING_OP_RE = re.compile(
     r"^\s*(?:(?:AND|OR|ANDNOT|ANDMAYBE)\s+)+|(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+\s*$")
 
 
+_FUZZY_DISTANCE_RE = re.compile(r"(\w+)~(\d+)")
+_WILDCARD_CHARS = "*?["
+
+
+def _check_query_shape(qstring: str) -> None:
+    """Raise SearchError for a query too long or too deeply nested to parse cheaply."""
+    if len(qstring) > MAX_QUERY_CHARS:
+        raise SearchError(
+            f"pencarian: kueri terlalu panjang ({len(qstring)} karakter; paling banyak "
+            f"{MAX_QUERY_CHARS}); persingkat kata kuncinya")
+    depth = deepest = 0
+    quoted = False
+    for ch in qstring:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+    if deepest > MAX_NESTING:
+        raise SearchError(
+            f"pencarian: tanda kurung bersarang {deepest} tingkat; paling banyak "
+            f"{MAX_NESTING} tingkat")
+
+
+def _clamp_fuzzy_distances(qstring: str, notices: list[str]) -> str:
+    """``word~N`` with N over MAX_FUZZY_DISTANCE becomes ``word~MAX_FUZZY_DISTANCE``.
+    Done on the string: Whoosh's parser reads one digit and would take ``pendataan~99``
+    for ``pendataan~9`` AND ``9``."""
+    def lower(m: re.Match[str]) -> str:
+        word, distance = m.group(1), int(m.group(2))
+        if distance <= MAX_FUZZY_DISTANCE:
+            return m.group(0)
+        _note(notices, f"{m.group(0)!r}: jarak ejaan {distance} diturunkan menjadi "
+                       f"{MAX_FUZZY_DISTANCE} (paling banyak {MAX_FUZZY_DISTANCE} huruf berbeda)")
+        return f"{word}~{MAX_FUZZY_DISTANCE}"
+    return _FUZZY_DISTANCE_RE.sub(lower, qstring)
+
+
+def _note(notices: list[str], message: str) -> None:
+    if message not in notices:
+        notices.append(message)
+
+
+def _literal_prefix(text: str) -> str:
+    cut = min((i for i in (text.find(c) for c in _WILDCARD_CHARS) if i >= 0), default=len(text))
+    return text[:cut]
+
+
+def _too_broad(shown: str) -> SearchError:
+    return SearchError(
+        f"pencarian: {shown!r} terlalu luas: tulis paling sedikit {MIN_WILDCARD_PREFIX} huruf "
+        f"sebelum * atau ? (mis. 'pendata*' atau 'surat tugas'), bukan tanda bintang di depan")
+
+
+def _bound_query(q: query.Query, notices: list[str]) -> query.Query:
+    """Refuse wildcards without a literal prefix; clamp fuzzy words."""
+    def visit(node: query.Query) -> query.Query:
+        if isinstance(node, query.Every) and node.fieldname:
+            raise _too_broad(f"{node.fieldname}:*")  # every word of a field, e.g. text:*
+        if isinstance(node, query.Prefix):
+            if len(node.text) < MIN_WILDCARD_PREFIX:
+                raise _too_broad(f"{node.text}*")
+            return node
+        if isinstance(node, query.PatternQuery):  # Wildcard (and Regex, not parsed)
+            if len(_literal_prefix(node.text)) < MIN_WILDCARD_PREFIX:
+                raise _too_broad(node.text)
+            return node
+        if isinstance(node, query.FuzzyTerm):
+            if len(node.text) > MAX_FUZZY_WORD_CHARS:
+                _note(notices, f"{node.text[:40] + '…~'!r}: kata lebih dari {MAX_FUZZY_WORD_CHARS} "
+                               "huruf dicari persis, tanpa ejaan mirip")
+                return query.Term(node.fieldname, node.text, boost=node.boost)
+            if node.maxdist > MAX_FUZZY_DISTANCE or node.prefixlength < FUZZY_PREFIX:
+                if node.maxdist > MAX_FUZZY_DISTANCE:
+                    _note(notices, f"{node.text + '~' + format(node.maxdist, 'g')!r}: jarak "
+                                   f"ejaan diturunkan menjadi {MAX_FUZZY_DISTANCE}")
+                node = copy.copy(node)
+                node.maxdist = min(node.maxdist, MAX_FUZZY_DISTANCE)
+                node.prefixlength = max(node.prefixlength, FUZZY_PREFIX)
+            return node
+        return node.apply(visit)
+
+    return visit(q)
+
+
 def _check_date_syntax(qstring: str) -> None:
     """Raise DateError for a ``date:`` value Whoosh would silently ignore."""
     for m in _DATE_EXPR_RE.finditer(qstring):
@@ -349,15 +502,23 @@ def _date_to_datetime(d: dt.date) -> dt.datetime:
 # --------------------------------------------------------------------------- snippets
 
 _SPACE_RE = re.compile(r"\s+")
+# Control characters (terminal escapes start with ESC or CSI) and bidirectional
+# overrides: never useful in a one-line excerpt, dropped so snippets add nothing unsafe.
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200e\u200f"
+                         "\u202a-\u202e\u2066-\u2069]")
 
 
 def make_snippet(text: str, terms: frozenset[str], width: int = 200,
                  mark: tuple[str, str] = ("[[", "]]")) -> str:
     """Plain-text excerpt of ``text`` around the first words whose analysed form is in
-    ``terms`` (stems, lower-case words, NIPs), those words marked with ``mark``."""
+    ``terms`` (stems, lower-case words, NIPs), those words marked with ``mark``.
+    Control characters of ``text`` (terminal escapes...) are left out. With more than
+    ``_SNIPPET_STEM_TERMS`` terms (a wide wildcard or range) only words written as a
+    term are marked: the probes then match most words, and stemming each one with
+    Sastrawi costs about a millisecond."""
     spans = _match_spans(text, terms, width)
     if not spans:  # e.g. a match on the title or on a filter only: show the start
-        head = _SPACE_RE.sub(" ", text[: width + 40]).strip()
+        head = _SPACE_RE.sub(" ", _CONTROL_RE.sub("", text[: width + 40])).strip()
         if len(head) <= width:
             return head
         return head[:width].rsplit(" ", 1)[0] + "…"
@@ -380,7 +541,7 @@ def make_snippet(text: str, terms: frozenset[str], width: int = 200,
         pos = e
     pieces.append(text[pos:end])
     pieces.append("…" if end < len(text) else "")
-    return _SPACE_RE.sub(" ", "".join(pieces)).strip()
+    return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", "".join(pieces))).strip()
 
 
 def _probe_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
@@ -406,10 +567,14 @@ def _probe_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
 _COMPOUND_JOINERS = "-./'’"
 
 
+_SNIPPET_STEM_TERMS = 64
+
+
 def _match_spans(text: str, terms: frozenset[str], width: int) -> list[tuple[int, int]]:
     pattern = _probe_pattern(terms)
     if pattern is None:
         return []
+    stems = len(terms) <= _SNIPPET_STEM_TERMS
     low = text.lower()
     n = len(low)
     spans: list[tuple[int, int]] = []
@@ -430,7 +595,7 @@ def _match_spans(text: str, terms: frozenset[str], width: int) -> list[tuple[int
             while we < n and (low[we].isalnum() or low[we] == "_"):
                 we += 1
             word = low[ws:we]
-            if word not in STOP_WORDS and (word in terms or stem(word) in terms):
+            if word not in STOP_WORDS and (word in terms or (stems and stem(word) in terms)):
                 found = (ws, we)
             else:  # a compound such as k-2024-0001 indexed whole
                 cs, ce = ws, we
@@ -528,16 +693,26 @@ class WhooshIndex(SearchIndex):
     * a NIP with or without spaces; ``OR``, ``NOT``, ``(...)``, ``word*``, ``word~``.
 
     A bad date raises :class:`DateError`; other syntax that cannot be parsed is searched
-    as plain words.
+    as plain words. Bounds (module constants): a query too long, with too many clauses
+    or parentheses nested too deep, or a wildcard with fewer than
+    :data:`MIN_WILDCARD_PREFIX` letters before ``*``/``?`` (``*a*``, ``**``, ``text:*``),
+    raises :class:`SearchError`; ``word~N`` with N above :data:`MAX_FUZZY_DISTANCE` is
+    searched with that distance, and a wildcard/prefix/range/fuzzy word that stands for
+    more than :data:`MAX_EXPANSION_TERMS` indexed words with only the first ones: both
+    say so in ``SearchResults.notice``. A search that runs out of its time budget raises
+    :class:`QueryTimeoutError`.
     """
 
     def __init__(self, folder: Path, *, lock_timeout: float = 30.0,
-                 cache_postings: int = 250_000) -> None:
+                 cache_postings: int = 250_000,
+                 time_budget: float | None = QUERY_TIME_BUDGET_SECONDS) -> None:
         """``lock_timeout``: seconds a writer waits for another writer before
         :class:`IndexLockedError`. ``cache_postings``: decoded postings kept in memory
         between searches (0 disables; 250,000 is about 25 MB and cut the median search
-        time at 10,000 documents by a quarter)."""
+        time at 10,000 documents by a quarter). ``time_budget``: seconds one search may
+        take (None: no limit); see :data:`QUERY_TIME_BUDGET_SECONDS`."""
         self.folder = Path(folder)
+        self.time_budget = time_budget
         self._block_cache = _BlockCache(cache_postings)
         self.lock_timeout = lock_timeout
         self._lock = _FolderLock(self.folder.with_name(self.folder.name + ".lock"), lock_timeout)
@@ -548,6 +723,9 @@ class WhooshIndex(SearchIndex):
         self._problem: str | None = None
         self._mutex = threading.RLock()
         self._parser = self._make_parser()
+        self._clause_parser = qparser.QueryParser("text", SCHEMA, group=qparser.AndGroup)
+        self._clause_parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
+        self._clause_parser.add_plugin(qparser.FuzzyTermPlugin())
         self._open()
 
     # ------------------------------------------------------------------ opening
@@ -828,27 +1006,39 @@ class WhooshIndex(SearchIndex):
         if date_from and date_to and date_from > date_to:
             raise DateError(f"pencarian: tanggal awal {date_from} sesudah tanggal akhir {date_to}")
         qstring = (query or "").strip()
-        q = self._build_query(qstring)
+        notices: list[str] = []
+        q = self._build_query(qstring, notices)
         filt = _filter_query(kind, date_from, date_to)
         with self._mutex:
             searcher = self._get_searcher()
+            ev = self._evaluator
+            assert ev is not None
+            budget = _Budget(self.time_budget, qstring, notices)
+            ev.start(budget)
             try:
                 if q is None:
-                    return SearchResults(qstring, [], 0, {}, {})
+                    return SearchResults(qstring, [], 0, {}, {}, notice=budget.notice())
                 res = self._run(searcher, q, filt, limit, sort, qstring)
-                if res.total <= 2 and qstring:
-                    res.did_you_mean = self._correct(searcher, qstring)
-                if res.total == 0 and qstring:
-                    retry = self._fallback(searcher, q, filt, limit, sort, qstring,
-                                           res.did_you_mean)
-                    if retry is not None:
-                        retry.did_you_mean = res.did_you_mean
-                        return retry
+                try:
+                    if res.total <= 2 and qstring:
+                        res.did_you_mean = self._correct(searcher, qstring)
+                    if res.total == 0 and qstring:
+                        retry = self._fallback(searcher, q, filt, limit, sort, qstring,
+                                               res.did_you_mean)
+                        if retry is not None:
+                            retry.did_you_mean = res.did_you_mean
+                            res = retry
+                except QueryTimeoutError:
+                    budget.note(f"saran ejaan dan pencarian ejaan mirip dilewati: batas waktu "
+                                f"{budget.seconds:g} detik habis")
+                res.notice = budget.notice()
                 return res
             except Exception as exc:
                 if isinstance(exc, _DAMAGE_ERRORS) or _raised_reading_files(exc):
                     self._damaged(exc)
                 raise
+            finally:
+                ev.finish()
 
     # -------------------------------------------------------------- internals
 
@@ -859,11 +1049,16 @@ class WhooshIndex(SearchIndex):
         parser.add_plugin(qparser.FuzzyTermPlugin())
         return parser
 
-    def _build_query(self, qstring: str) -> query.Query | None:
-        """Parse the user's query; None means "cannot match anything" (only stop words)."""
+    def _build_query(self, qstring: str, notices: list[str] | None = None
+                     ) -> query.Query | None:
+        """Parse the user's query; None means "cannot match anything" (only stop words).
+        Raises SearchError for a query out of bounds; adds to ``notices`` what it limited."""
         if not qstring:
             return query.Every()
+        notices = [] if notices is None else notices
+        _check_query_shape(qstring)
         _check_date_syntax(qstring)
+        qstring = _clamp_fuzzy_distances(qstring, notices)
         parts: list[query.Query] = []
         for number in _NUMBER_RE.findall(qstring):
             low = number.lower()
@@ -887,7 +1082,25 @@ class WhooshIndex(SearchIndex):
                 return None
         if not parts:
             return None
-        return parts[0] if len(parts) == 1 else query.And(parts)
+        bounded = _bound_query(parts[0] if len(parts) == 1 else query.And(parts), notices)
+        if sum(1 for _ in bounded.leaves()) > MAX_CLAUSES:
+            # Each word is looked up in several fields; count them as typed.
+            clauses = len(_NUMBER_RE.findall(qstring)) + self._count_clauses(rest)
+            if clauses > MAX_CLAUSES:
+                raise SearchError(
+                    f"pencarian: kueri berisi {clauses} kata/ungkapan; paling banyak "
+                    f"{MAX_CLAUSES}; kurangi kata kuncinya")
+        return bounded
+
+    def _count_clauses(self, qstring: str) -> int:
+        """Words, phrases and field expressions of ``qstring`` as typed (parsed for one
+        field, so a word is not counted once per searched field)."""
+        if not qstring:
+            return 0
+        try:
+            return sum(1 for _ in self._clause_parser.parse(qstring).leaves())
+        except Exception:  # noqa: BLE001 - Whoosh raises bare Exception on bad syntax
+            return len(qstring.split())
 
     def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
              sort: SortOrder, qstring: str) -> SearchResults:
@@ -910,7 +1123,7 @@ class WhooshIndex(SearchIndex):
             top = heapq.nsmallest(limit, ordered, key=ev.column("date").__getitem__)
         else:
             top = heapq.nlargest(limit, ordered, key=ev.column("date").__getitem__)
-        terms = _highlight_terms(q, searcher.reader())
+        terms = _highlight_terms(q, ev.expand)
         hits = []
         for docnum in top:
             stored = searcher.stored_fields(docnum)
@@ -932,11 +1145,15 @@ class WhooshIndex(SearchIndex):
         masked += [(m.start(), m.end()) for m in _NUMBER_RE.finditer(qstring)]
         masked += [(m.start(), m.end()) for m in _NIP_RE.finditer(qstring)]
         out, pos, changed = [], 0, False
+        check = self._evaluator.budget.check if self._evaluator else _no_check
         for m in _CORRECTABLE_RE.finditer(qstring):
             word = m.group(0)
             if word in _OPERATORS or any(s <= m.start() < e for s, e in masked):
                 continue
-            sug = _suggest(reader, word.lower())
+            check()
+            if len(word) > MAX_FUZZY_WORD_CHARS:
+                continue
+            sug = _suggest(reader, word.lower(), check)
             if sug is None:
                 continue
             if word.isupper():
@@ -1017,13 +1234,21 @@ def _filter_query(kind: str | None, date_from: dt.date | None,
     return parts[0] if len(parts) == 1 else query.And(parts)
 
 
-def _highlight_terms(q: query.Query, reader: Any) -> frozenset[str]:
-    """Words to mark in snippets. (Not ``Query.existing_terms``: in Whoosh 2.7.5 it
-    skips every field but the first one it sees.)"""
+def _highlight_terms(q: query.Query,
+                     expand: Callable[[query.MultiTerm], list[bytes]]) -> frozenset[str]:
+    """Words to mark in snippets; ``expand`` gives the (bounded) words of a wildcard,
+    range or fuzzy word. (Not ``Query.existing_terms``: in Whoosh 2.7.5 it skips every
+    field but the first one it sees.)"""
     terms: set[str] = set()
     for leaf in q.leaves():
+        pairs: list[tuple[str, Any]]
         try:
-            pairs = list(leaf.expanded_terms(reader, phrases=True))
+            if isinstance(leaf, query.MultiTerm):
+                pairs = [(leaf.field(), bt) for bt in expand(leaf)]
+            else:
+                pairs = list(leaf.terms(phrases=True))
+        except SearchError:
+            raise
         except Exception:  # noqa: BLE001 - expansion of odd queries is best effort
             pairs = list(leaf.terms(phrases=True))
         for fieldname, text in pairs:
@@ -1033,7 +1258,11 @@ def _highlight_terms(q: query.Query, reader: Any) -> frozenset[str]:
     return frozenset(terms)
 
 
-def _suggest(reader: Any, word: str) -> str | None:
+def _no_check() -> None:
+    pass
+
+
+def _suggest(reader: Any, word: str, check: Callable[[], None] = _no_check) -> str | None:
     """Closest indexed word to an unknown ``word`` (names from ``people``, words of
     titles and texts from ``words`` and the stems in ``text``/``title``), or None if ``word``
     is known. Closer words win, then more frequent ones."""
@@ -1044,7 +1273,8 @@ def _suggest(reader: Any, word: str) -> str | None:
     for maxdist in (1, 2):
         best: tuple[int, str] | None = None
         for fieldname in ("people", "words", "text", "title"):
-            for sug in reader.terms_within(fieldname, word, maxdist, prefix=1):
+            check()
+            for sug in reader.terms_within(fieldname, word, maxdist, prefix=FUZZY_PREFIX):
                 if sug == word or not sug.isalpha():
                     continue
                 freq = reader.doc_frequency(fieldname, sug)
@@ -1063,11 +1293,12 @@ def _fuzzy(q: query.Query) -> query.Query | None:
         nonlocal changed
         if (isinstance(node, query.Term) and not isinstance(node, query.FuzzyTerm)
                 and node.fieldname in ("title", "text", "people")
-                and isinstance(node.text, str) and node.text.isalpha() and len(node.text) >= 4):
+                and isinstance(node.text, str) and node.text.isalpha()
+                and 4 <= len(node.text) <= MAX_FUZZY_WORD_CHARS):
             changed = True
             maxdist = 1 if len(node.text) < 8 else 2
             return query.Or([node, query.FuzzyTerm(node.fieldname, node.text, boost=0.5,
-                                                   maxdist=maxdist, prefixlength=1)])
+                                                   maxdist=maxdist, prefixlength=FUZZY_PREFIX)])
         return node.apply(convert)
 
     result = convert(q)
@@ -1090,7 +1321,8 @@ def _positions_decoder(fmt: Any) -> Callable[[bytes], Iterable[int]]:
 
 
 def _phrase_docs(candidates: list[int], maps: list[dict[int, tuple[bytes, float]]],
-                 decode: Callable[[bytes], Iterable[int]]) -> list[int]:
+                 decode: Callable[[bytes], Iterable[int]],
+                 check: Callable[[], None] = lambda: None) -> list[int]:
     """The candidates where word k sits at position p + k for some p (the hot loop of
     phrase search: positions compared as sets, C-level where possible)."""
     last = len(maps) - 1
@@ -1098,7 +1330,9 @@ def _phrase_docs(candidates: list[int], maps: list[dict[int, tuple[bytes, float]
     first_map, last_map, last_shift = maps[0], maps[last], shifts[last]
     middle = [(maps[k], shifts[k]) for k in range(1, last)]
     matched = []
-    for d in candidates:
+    for i, d in enumerate(candidates):
+        if not i & 511:
+            check()
         starts = set(decode(first_map[d][0]))
         for vm, shift in middle:
             starts.intersection_update(map(shift, decode(vm[d][0])))
@@ -1147,6 +1381,48 @@ class _BlockCache:
 _BM25_K1 = 1.2
 
 
+class _Budget:
+    """Deadline and notices of one search. ``check`` is called between units of work
+    (posting blocks, expanded words, candidate documents), so a search stops within a
+    block's worth of work after the deadline. (Not Whoosh's TimeLimitCollector: the
+    evaluator does not use collectors, and its SIGALRM mode replaces the process's
+    signal handler and only works in the main thread.)"""
+
+    def __init__(self, seconds: float | None = None, qstring: str = "",
+                 notices: list[str] | None = None) -> None:
+        self.seconds = seconds
+        self.qstring = qstring
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.notices = notices if notices is not None else []
+
+    def check(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise QueryTimeoutError(
+                f"pencarian: {self.qstring!r} dihentikan setelah {self.seconds:g} detik "
+                "(batas waktu satu pencarian); persempit pencarian: kata yang lebih khusus, "
+                "awalan yang lebih panjang sebelum *, atau saring jenis/tanggal")
+
+    def note(self, message: str) -> None:
+        _note(self.notices, message)
+
+    def notice(self) -> str | None:
+        return "; ".join(self.notices) or None
+
+
+def _expansion_notice(q: query.MultiTerm) -> str:
+    if isinstance(q, query.TermRange):
+        shown = f"{q.fieldname}:[{q.start or ''} TO {q.end or ''}]"
+    elif isinstance(q, query.Prefix):
+        shown = f"{q.text}*"
+    elif isinstance(q, query.FuzzyTerm):
+        shown = f"{q.text}~"
+    else:
+        shown = str(getattr(q, "text", q))
+    return (f"{shown!r} cocok dengan lebih dari {MAX_EXPANSION_TERMS} kata di indeks; hanya "
+            f"{MAX_EXPANSION_TERMS} kata pertama (urut abjad) yang dicari, hasil mungkin "
+            "tidak lengkap: tulis awalan yang lebih panjang atau rentang yang lebih sempit")
+
+
 class _Evaluator:
     """Evaluates a query over a searcher into ``{docnum: score}`` for ALL matching
     documents, with BM25F scores equal to Whoosh's.
@@ -1173,6 +1449,60 @@ class _Evaluator:
         self.deleted = frozenset(deleted)
         self._lengths: dict[str, list[int]] = {}
         self._columns: dict[str, list[Any]] = {}
+        self._docs_with: dict[str, int] = {}
+        self.budget = _Budget()
+        self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
+
+    # --- one search
+
+    def start(self, budget: _Budget) -> None:
+        self.budget = budget
+        self._expansions = {}
+
+    def finish(self) -> None:
+        self.budget = _Budget()
+        self._expansions = {}
+
+    def expand(self, q: query.MultiTerm) -> list[bytes]:
+        """The indexed words (sorted bytes) ``q`` stands for: at most
+        MAX_EXPANSION_TERMS of them, enumeration stopping there (a notice says so)."""
+        key = (type(q), q.field(), repr(q))
+        cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        fieldname = q.field()
+        out: list[bytes] = []
+        if fieldname in self.searcher.schema:
+            check = self.budget.check
+            if isinstance(q, query.PatternQuery) and not isinstance(q, query.Prefix):
+                source = self._pattern_terms(q)
+            else:
+                source = q._btexts(self.reader)
+            for i, btext in enumerate(source):
+                if not i & 63:
+                    check()
+                if i == MAX_EXPANSION_TERMS:
+                    self.budget.note(_expansion_notice(q))
+                    break
+                out.append(btext)
+            out = sorted(set(out))
+        self._expansions[key] = out
+        return out
+
+    def _pattern_terms(self, q: query.PatternQuery) -> Iterator[bytes]:
+        """Whoosh's PatternQuery._btexts with a deadline check between the words it
+        reads (a pattern may read many words after its prefix and keep few)."""
+        pattern = re.compile(q._get_pattern())
+        prefix = q._find_prefix(q.text)
+        fieldobj = self.searcher.schema[q.fieldname]
+        candidates = (self.reader.expand_prefix(q.fieldname, prefix) if prefix
+                      else self.reader.lexicon(q.fieldname))
+        check = self.budget.check
+        for i, btext in enumerate(candidates):
+            if not i & 255:
+                check()
+            if pattern.match(fieldobj.from_bytes(btext)):
+                yield btext
 
     # --- per-document data, loaded once per searcher
 
@@ -1193,6 +1523,16 @@ class _Evaluator:
                     out.extend(sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n))
             self._lengths[fieldname] = out
         return self._lengths[fieldname]
+
+    def docs_with(self, fieldname: str) -> int:
+        """How many documents (deleted ones included) have ``fieldname``: those of
+        positive length, or all of them for an unscored field."""
+        if fieldname not in self._docs_with:
+            if self.searcher.schema[fieldname].scorable:
+                self._docs_with[fieldname] = sum(1 for n in self.lengths(fieldname) if n)
+            else:
+                self._docs_with[fieldname] = self.doc_count
+        return self._docs_with[fieldname]
 
     def column(self, fieldname: str) -> list[Any]:
         """Sortable column values by docnum ("kind", "year": str; "date": int)."""
@@ -1215,6 +1555,7 @@ class _Evaluator:
     def postings(self, fieldname: str, btext: bytes) -> tuple[list[int], list[float]]:
         ids: list[int] = []
         weights: list[float] = []
+        check = self.budget.check
         for sub, offset in self.leaves:
             if (fieldname, btext) not in sub:
                 continue
@@ -1225,6 +1566,7 @@ class _Evaluator:
             if isinstance(m, W3LeafMatcher) and hasattr(m, "_read_data"):
                 segid = sub.segment().segment_id()
                 while not m._atend and m._i < m._blocklength:
+                    check()
                     data = self.cache.read(segid, fieldname, btext, m)
                     n = m._blocklength
                     seg_ids.extend(data[0] if m._byteids else accumulate(data[0]))
@@ -1238,6 +1580,8 @@ class _Evaluator:
                     m._next_block()
             else:
                 while m.is_active():
+                    if not len(seg_ids) & 255:
+                        check()
                     seg_ids.append(m.id())
                     weights.append(m.weight())
                     m.next()
@@ -1335,17 +1679,24 @@ class _Evaluator:
         fieldname = q.field()
         if fieldname not in self.searcher.schema:
             return {}
-        btexts = sorted(set(q._btexts(self.reader)))
+        btexts = self.expand(q)
         if len(btexts) == 1:  # as Whoosh: a single expansion is scored as a word
             return self._term(fieldname, btexts[0], boost)
-        # Ranges match on value only (constant score, as Whoosh); prefixes, wildcards
-        # and fuzzy words sum the BM25 scores of the words they expand to.
+        # Ranges match on value only (constant score, as Whoosh): document numbers are
+        # enough, and once every document with the field matched the other words cannot
+        # add any. Prefixes, wildcards and fuzzy words sum the BM25 scores of their words.
         out: dict[int, float] = {}
-        constant = isinstance(q, (query.NumericRange, query.TermRange))
+        if isinstance(q, (query.NumericRange, query.TermRange)):
+            everyone = self.docs_with(fieldname)
+            for btext in btexts:
+                out.update(dict.fromkeys(self.postings(fieldname, btext)[0], boost))
+                if len(out) >= everyone:
+                    break
+            return out
         for btext in btexts:
             part = self._term(fieldname, btext, 1.0)
             for d, s in part.items():
-                out[d] = boost if constant else out.get(d, 0.0) + s * boost
+                out[d] = out.get(d, 0.0) + s * boost
         return out
 
     def _value_maps(self, fieldname: str, btext: bytes, wanted: list[int] | None = None
@@ -1365,6 +1716,7 @@ class _Evaluator:
             segid = sub.segment().segment_id()
             low = offset  # smallest docnum the current block can hold
             while not m._atend and m._i < m._blocklength:
+                self.budget.check()
                 high = m._maxid + offset
                 if wanted is not None:
                     k = bisect_left(wanted, low)
@@ -1417,7 +1769,8 @@ class _Evaluator:
             if not candidates:
                 return {}
         assert candidates is not None
-        matched = _phrase_docs(candidates, [maps[i] for i in range(len(words))], decode)
+        matched = _phrase_docs(candidates, [maps[i] for i in range(len(words))], decode,
+                               self.budget.check)
         if not matched:
             return {}
         # Score like an And of the words (BM25 of each word), only where the phrase is.
@@ -1436,8 +1789,12 @@ class _Evaluator:
 
     def _generic(self, q: query.Query) -> dict[int, float]:
         out: dict[int, float] = {}
+        check = self.budget.check
+        check()
         m = q.matcher(self.searcher)
         while m.is_active():
+            if not len(out) & 255:
+                check()
             out[m.id()] = m.score()
             m.next()
         return out
