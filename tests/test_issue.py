@@ -370,3 +370,16 @@ def test_surat_undangan_is_issued_numbered_through_the_cli(example_copy: Path, t
     assert len(book) == 1 and book[0][0].startswith("005/001/") and book[0][1] == "terpakai"
     assert book[0][0] in " ".join(_docx_text(made).split())
     assert_nothing_dangling(root)
+
+
+def test_konsep_questionnaire_takes_no_copy_codes(example_copy: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "arsip"
+    assert cli("render", "kuesioner", str(example_copy / "kuesioner-pendataan.yaml"), "-o", str(tmp_path / "out"),
+               "--archive", str(root), "--konsep", "--copies", "2") == 0
+    made = [Path(line) for line in capsys.readouterr().out.split()]
+    assert len(made) == 2 and all("KONSEP" in p.name for p in made)
+    assert copy_codes(root) == []
+    with zipfile.ZipFile(made[0]) as package:
+        assert any("KONSEP" in package.read(n).decode("utf-8") for n in package.namelist()
+                   if re.match(r"word/header\d*\.xml", n))

@@ -178,3 +178,19 @@ def test_same_name_in_two_folders_is_refused(tmp_path: Path) -> None:
     b = make_docx(tmp_path / "b" / "Surat.docx", "b")
     with pytest.raises(ConversionError, match="PDF yang sama"):
         convert_many([a, b], tmp_path / "out")
+
+
+def test_a_wrong_env_var_is_reported_not_replaced_by_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOPDOCS_SOFFICE pointing at nothing must not silently fall back to the soffice on PATH."""
+    fake_path = tmp_path / "bin"
+    fake_path.mkdir()
+    other = fake_path / "soffice"
+    other.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    other.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake_path))
+    monkeypatch.setenv("SOPDOCS_SOFFICE", str(tmp_path / "salah" / "soffice"))
+    assert find_soffice() is None
+    with pytest.raises(ConversionError, match="SOPDOCS_SOFFICE"):
+        convert_to_pdf(make_docx(tmp_path / "surat.docx", "env-salah"))
+    monkeypatch.delenv("SOPDOCS_SOFFICE")
+    assert find_soffice() == other

@@ -21,7 +21,8 @@ where plain docxtpl misbehaves:
   footnotes too (plain: written as is);
 * footnotes are rendered once (plain docxtpl renders them once per section, so in a
   document with two sections template code inside a *value* ran on the second pass);
-* a core property longer than 255 characters is a RenderError (plain: ValueError);
+* a core property longer than 255 characters is cut to fit, ending in "…" (plain: a
+  ValueError): it is metadata, the document itself holds the whole text;
 * a template without docProps/core.xml gets python-docx's default one, made once per
   compilation (its "modified" time is the compile time, not the render time).
 
@@ -140,6 +141,15 @@ class Paper:
 
 
 # --------------------------------------------------------------------------- zip writing
+
+
+#: Longest text a core property (title, subject...) may hold in a .docx.
+MAX_PROPERTY_CHARS = 255
+
+
+def _fit_property(value: str) -> str:
+    """A core property cut to :data:`MAX_PROPERTY_CHARS`, ending in "…" when cut."""
+    return value if len(value) <= MAX_PROPERTY_CHARS else value[: MAX_PROPERTY_CHARS - 1].rstrip() + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -816,13 +826,12 @@ class CompiledTemplate:
         element = copy.deepcopy(self._core_element)
         props = CoreProperties(element)
         for name in _CORE_PROPERTIES:
-            value = texts[name]
-            if len(value) > 255:
-                raise RenderError(f"{self.path}: properti dokumen '{name}' lebih dari 255 karakter setelah dirender")
-            setattr(props, name, value)
+            setattr(props, name, _fit_property(texts[name]))
         for name, value in (properties or {}).items():
             if name.startswith("_") or not isinstance(getattr(CoreProperties, name, None), property):
                 raise RenderError(f"properti dokumen tidak dikenal: {name}")
+            if isinstance(value, str):
+                value = _fit_property(value)
             try:
                 setattr(props, name, value)
             except ValueError as exc:

@@ -103,11 +103,14 @@ def find_soffice() -> Path | None:
     """
     configured = os.environ.get(ENV_VAR, "").strip().strip('"')
     if configured:
+        # What the user configured is what is used: a wrong setting is reported (by
+        # require_soffice), never silently replaced by another LibreOffice on the PATH.
         path = Path(configured).expanduser()
         if path.is_file():
             return path
-        if path.is_dir() and (inside := _executable_in(path)) is not None:
-            return inside
+        if path.is_dir():
+            return _executable_in(path)
+        return None
     for name in ("soffice", "libreoffice", "soffice.exe"):
         hit = shutil.which(name)
         if hit:

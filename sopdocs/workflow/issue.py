@@ -507,6 +507,8 @@ def _render_unnumbered(kind: DocumentKind, definition: Path, out: Path, *, konse
         if name not in accepted and options.get(name, default) != default:
             raise SopdocsError(f"--{name.replace('_', '-')} tidak berlaku untuk {kind.name}")
     pdf = bool(options.pop("pdf", False))
+    if "konsep" in accepted:
+        options["konsep"] = konsep  # the kind knows what a draft must not take (copy codes)
     result: Rendered = kind.render_file(Path(definition), Path(out),
                                         **{k: v for k, v in options.items() if k in accepted})
     if konsep:

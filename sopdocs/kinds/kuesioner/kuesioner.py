@@ -505,6 +505,10 @@ def render_kuesioner(
         return prepared.copies(codes, out, one_file=one_file)
 
 
+#: The copy code a draft's forms show instead of a registered one.
+KONSEP_CODE = "KONSEP"
+
+
 def _check_copies(copies: object) -> int:
     if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
         raise ValidationError(
@@ -531,12 +535,14 @@ def render_kuesioner_file(
     copies: int = 1,
     one_file: bool = False,
     archive: Path | None = None,
+    konsep: bool = False,
 ) -> Rendered:
     """Validate a questionnaire and render ``copies`` numbered blank forms.
 
     The copy codes come from the register of ``archive`` (see
-    :func:`sopdocs.numbering.rules.archive_dir`), taken only after the form rendered, so a
+    :func:`sopdocs.locations.archive_dir`), taken only after the form rendered, so a
     broken template uses up no codes. ``out``: a folder, or a .docx name for ``one_file``.
+    A draft (``konsep``) takes no codes: its copies show ``KONSEP-1``, ``KONSEP-2``...
     """
     defn, warnings = load_kuesioner(Path(definition))
     agency, profile_warnings = resolve_profile(profile, defn.profil, Path(definition))
@@ -554,6 +560,13 @@ def render_kuesioner_file(
         from sopdocs.locations import archive_dir
         from sopdocs.numbering.rules import document_reference, register_for
 
+        if konsep:
+            codes = [f"{KONSEP_CODE}-{n}" for n in range(1, _check_copies(copies) + 1)]
+            result = Rendered(warnings=[*warnings, *profile_warnings])
+            result.docx.extend(prepared.copies(codes, out, one_file=one_file))
+            if pdf:
+                result.add_pdf_copies()
+            return result
         root = archive_dir(archive)
         txn = f"kuesioner-{uuid.uuid4().hex[:12]}"
         with register_for(root) as register:
