@@ -301,10 +301,13 @@ def run_activity(
 
 
 def print_summary(result: RunResult, stream: TextIO | None = None) -> None:
+    from sopdocs.outputs import printable  # titles come from definitions: no escape codes to the terminal
+
     stream = stream or sys.stdout
-    print(f"Berkas {result.case_id} diarsipkan di {result.archive}:", file=stream)
+    print(f"Berkas {result.case_id} diarsipkan di {printable(result.archive, single_line=True)}:", file=stream)
     for made in result.documents:
-        number = made.number or "-"
-        print(f"  langkah {made.step:<4} {made.kind:<17} {number:<34} {made.title[:70]}", file=stream)
+        number = printable(made.number or "-", single_line=True)
+        title = printable(made.title, single_line=True)[:70]
+        print(f"  langkah {made.step:<4} {made.kind:<17} {number:<34} {title}", file=stream)
     if result.copies:
         print(f"  kuesioner: {len(result.copies)} eksemplar {result.copies[0]} s.d. {result.copies[-1]}", file=stream)
