@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -47,3 +50,66 @@ def example_copy(tmp_path: Path) -> Path:
     target = tmp_path / "examples"
     shutil.copytree(EXAMPLES, target)
     return target
+
+
+# --------------------------------------------------------------------------- package integrity
+# The integrity check (sopdocs.docx.integrity) runs over every output of the test suite: it is
+# on in every writer (the default, asserted here), and after each test every .docx left in its
+# tmp_path is checked. Tests that leave deliberately broken .docx files there are marked
+# ``@pytest.mark.broken_docx``, or name those files with "rusak"/"broken".
+
+BROKEN_NAMES = ("rusak", "broken")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _package_checks_on() -> Iterator[None]:
+    """The guard is on by default: a developer's SOPDOCS_CHECK_PACKAGES=0 does not leak in."""
+    from sopdocs.docx.integrity import CHECK_ENV, checks_enabled
+
+    saved = os.environ.pop(CHECK_ENV, None)
+    assert checks_enabled(), "the package integrity check must be on by default"
+    yield
+    if saved is not None:
+        os.environ[CHECK_ENV] = saved
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    if call.when == "call":
+        item.stash[_CALL_FAILED] = outcome.get_result().failed
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+def written_docx(folder: Path) -> Iterator[Path]:
+    """Regular .docx files under ``folder`` (links, FIFOs and devices are never opened)."""
+    for root, _dirs, files in os.walk(folder):  # does not follow links to folders
+        for name in files:
+            if not name.lower().endswith(".docx") or any(word in name.lower() for word in BROKEN_NAMES):
+                continue
+            path = Path(root) / name
+            try:
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    yield path
+            except OSError:
+                continue
+
+
+@pytest.fixture(autouse=True)
+def _outputs_are_sound(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that passed, every .docx (zip) in its tmp_path is a sound package."""
+    folder: Path | None = None
+    if "tmp_path" in request.fixturenames and request.node.get_closest_marker("broken_docx") is None:
+        folder = request.getfixturevalue("tmp_path")
+    yield
+    if folder is None or request.node.stash.get(_CALL_FAILED, True):
+        return
+    from sopdocs.docx.integrity import check_package
+
+    found: list[str] = []
+    for path in written_docx(folder):
+        if zipfile.is_zipfile(path):
+            found.extend(f"{path.relative_to(folder)}: {problem}" for problem in check_package(path))
+    assert not found, "dokumen .docx rusak ditinggalkan tes ini:\n" + "\n".join(found)

@@ -228,6 +228,7 @@ def test_closed_case_file_takes_no_items_until_reopened(archive: Archive, tmp_pa
 # --------------------------------------------------------------------------- fixity
 
 
+@pytest.mark.broken_docx  # leaves deliberately broken .docx files in tmp_path
 def test_verify_reports_changed_missing_and_unexpected_files(archive: Archive, tmp_path: Path) -> None:
     archive.add(CASE, surat_tugas(tmp_path), kind="surat-tugas", number=ST_NUMBER, date=dt.date(2024, 1, 5),
                 title="ST")

@@ -104,6 +104,7 @@ def test_add_list_verify_and_search(capsys: Any, arsip: Path, tmp_path: Path) ->
     assert json.loads(out)["hits"] == []
 
 
+@pytest.mark.broken_docx  # leaves a deliberately broken .docx in tmp_path
 def test_verify_exits_1_and_lists_every_problem(capsys: Any, arsip: Path, tmp_path: Path) -> None:
     _add_basic(capsys, arsip, tmp_path)
     data = arsip / "berkas" / CASE / "data"

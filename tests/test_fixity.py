@@ -311,6 +311,7 @@ def replace_part(docx_path: Path, part: str, data: bytes) -> Path:
     return docx_path
 
 
+@pytest.mark.broken_docx  # leaves a deliberately broken .docx in tmp_path
 def test_an_entity_bomb_docx_is_archived_without_text_and_with_a_warning(arc: Archive, tmp_path: Path) -> None:
     bomb = replace_part(make_docx(tmp_path / "in" / "bom.docx", "x"), "word/document.xml", BOMB)
     started = time.monotonic()
@@ -321,6 +322,7 @@ def test_an_entity_bomb_docx_is_archived_without_text_and_with_a_warning(arc: Ar
     assert arc.verify().ok and item.item == 3
 
 
+@pytest.mark.broken_docx  # leaves a deliberately broken .docx in tmp_path
 def test_the_xml_parser_itself_never_expands_entities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Even without the DOCTYPE check, lxml (no entity resolution, no huge trees) neither
     expands the bomb nor hangs."""
@@ -334,6 +336,7 @@ def test_the_xml_parser_itself_never_expands_entities(tmp_path: Path, monkeypatc
     assert time.monotonic() - started < 10 and "lollol" not in text
 
 
+@pytest.mark.broken_docx  # leaves a deliberately broken .docx in tmp_path
 @pytest.mark.parametrize("what", ["zip-bomb", "malformed", "too-deep", "not-a-zip"])
 def test_hostile_or_broken_docx_give_a_clean_error(tmp_path: Path, what: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

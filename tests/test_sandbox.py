@@ -426,6 +426,7 @@ def broken_templates(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
+@pytest.mark.broken_docx  # leaves deliberately broken .docx files in tmp_path
 def test_broken_template_files_are_clean_render_errors(tmp_path: Path) -> None:
     for label, (template, message) in broken_templates(tmp_path).items():
         with pytest.raises(RenderError, match=message) as info:
@@ -443,6 +444,7 @@ def test_fifo_template_is_refused_without_blocking(tmp_path: Path) -> None:
         render_docx(fifo, {}, tmp_path / "o.docx")
 
 
+@pytest.mark.broken_docx  # leaves deliberately broken .docx files in tmp_path
 def test_broken_template_files_are_reported_by_check_templates(tmp_path: Path) -> None:
     materials = tmp_path / "bahan"
     materials.mkdir()

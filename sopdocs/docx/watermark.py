@@ -41,6 +41,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from sopdocs.docx.integrity import guard_output
 from sopdocs.errors import SopdocsError
 from sopdocs.fsutil import make_temp
 
@@ -548,6 +549,7 @@ def add_watermark(docx: Path, text: str = DEFAULT_TEXT) -> None:
         raise WatermarkError(f"{path}: {exc}") from exc
     if stamped == data:
         return
+    guard_output(stamped, name=str(path))  # a broken package is refused before anything is written
     tmp = make_temp(path)
     try:
         shutil.copymode(path, tmp)

@@ -31,6 +31,7 @@ from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context,
 from sopdocs.kinds.kuesioner.questionkinds import Form, Kode, Pertanyaan, question_type
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import DocxFragment, Rendered, atomic_path, atomic_save, kop_logo, render_docx
+from sopdocs.docx.integrity import guard_output
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, register_kind
 from sopdocs.definitions.validation import validate
@@ -482,6 +483,9 @@ class PreparedForm:
                 f"{out}: {len(codes)} salinan menjadi {len(codes)} berkas; beri nama folder, atau pakai satu berkas"
             )
         plan = _CopyPlan(self.path, self.placeholder)
+        # Copies differ from each other only in the (escaped) code text: checking one
+        # package proves the structure of all of them.
+        guard_output(plan.copy(codes[0]), name=str(folder / f"{safe_filename(f'{stem}_{codes[0]}')}.docx"))
         return [
             atomic_write_bytes(folder / f"{safe_filename(f'{stem}_{code}')}.docx", plan.copy(code), durable=False)
             for code in codes
