@@ -580,13 +580,14 @@ def test_postprocess_callback_goes_through_plain_path(tmp_path: Path) -> None:
     assert_same_document(out, plain)
 
 
-def test_subdoc_goes_through_plain_path(tmp_path: Path) -> None:
+def test_subdoc_is_refused_not_rendered_without_its_parts(tmp_path: Path) -> None:
     pytest.importorskip("docxcompose")  # docxtpl's Subdoc needs it; not a sopdocs dependency
     template = simple_template(tmp_path / "t.docx", "awal", "{{p sub }}", "akhir")
     sub = DocxTemplate(str(template)).new_subdoc()
     sub.add_paragraph("isi subdokumen")
-    out = CompiledTemplate.load(template).render({"sub": sub}, tmp_path / "o.docx")
-    assert "isi subdokumen" in _texts(out)
+    with pytest.raises(RenderError, match="Subdoc tidak didukung; pakai DocxFragment|Subdoc tidak didukung"):
+        CompiledTemplate.load(template).render({"sub": sub}, tmp_path / "o.docx")
+    assert not (tmp_path / "o.docx").exists()
 
 
 # --------------------------------------------------------------------------- batches

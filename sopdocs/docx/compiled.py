@@ -26,10 +26,19 @@ where plain docxtpl misbehaves:
 * a template without docProps/core.xml gets python-docx's default one, made once per
   compilation (its "modified" time is the compile time, not the render time).
 
+Links: docxtpl's ``tpl.build_url_id(url)`` adds the relationship to a DocxTemplate this
+path never writes, so a RichText holding such an id is refused (the id would dangle);
+``RichText.add(text, url_id=sopdocs.docx.render.url_id(url))`` makes the link, and the
+hyperlink relationship is added to the part it is rendered in (body, header, footer,
+footnotes) with the id python-docx gives it. A docxtpl ``InlineImage`` is placed in the
+document being rendered (picture part, relationship, content type), like an
+:class:`~sopdocs.docx.render.Image`. docxtpl's ``Subdoc`` is refused (its parts belong to
+another DocxTemplate). The caller's own Jinja filters (``filters=``) run in the same
+sandbox, looked up per render.
+
 Not on the fast path (handled by the plain path, :func:`render_plain`, transparently):
 a ``postprocess`` callback (it needs a python-docx ``Document``; use ``paper=`` for paper
-size instead) and docxtpl ``Subdoc`` / raw ``InlineImage`` values (they are bound to a
-``DocxTemplate`` object; use :class:`sopdocs.docx.render.Image` for pictures).
+size instead).
 """
 
 from __future__ import annotations
@@ -73,6 +82,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from sopdocs.errors import RenderError, SopdocsError
+from sopdocs.docx.integrity import guard_output
 from sopdocs.docx.engine import (
     Image,
     TemplateData,
@@ -85,10 +95,13 @@ from sopdocs.docx.engine import (
     open_docx_template,
     paper_setter,
     plain_resolver,
+    custom_filters,
     read_template,
     render_session,
+    resolve_links,
     template_variables,
     to_template_data,
+    unknown_filters,
 )
 
 __all__ = [
@@ -403,21 +416,36 @@ def _inline_xml(shape_id: int, rid: str, filename: str, cx: int, cy: int) -> str
 class _PartShim:
     """Stands in for a python-docx story part while a part renders (InlineImage calls it)."""
 
-    def __init__(self, state: _RenderState, partname: str | None, next_id: int) -> None:
+    def __init__(self, state: _RenderState, partname: str, next_id: int, *, pictures: bool = True) -> None:
         self.state = state
         self.partname = partname
         self.next_id = next_id
+        self.pictures = pictures
 
     def new_pic_inline(self, descriptor: Any, width: Any = None, height: Any = None) -> Any:
-        if self.partname is None:
+        if not self.pictures:
             raise RenderError(f"{self.state.compiled.path}: gambar tidak dapat ditaruh di catatan kaki")
-        if not isinstance(descriptor, str):
-            raise RenderError("gambar harus berupa path berkas")
-        image = _load_image(descriptor)
+        if isinstance(descriptor, os.PathLike):
+            descriptor = os.fspath(descriptor)
+        if isinstance(descriptor, str):
+            image = _load_image(descriptor)
+        elif callable(getattr(descriptor, "read", None)) and callable(getattr(descriptor, "seek", None)):
+            try:  # a file-like object, as python-docx takes it
+                image = _DocxImage.from_file(descriptor)
+            except Exception as exc:
+                raise RenderError(f"gambar tidak dapat dibaca ({exc.__class__.__name__}: {exc})") from None
+        else:
+            raise RenderError(f"gambar harus berupa path berkas atau berkas terbuka, bukan {type(descriptor).__name__}")
         image_partname, part_image = self.state.image_part(image)
         rid = self.state.relate_image(self.partname, image_partname)
         cx, cy = part_image.scaled_dimensions(width, height)
         return _PictureXml(_inline_xml(self.next_id, rid, part_image.filename, int(cx), int(cy)))
+
+    def relate_to(self, target: Any, reltype: str, is_external: bool = False) -> str:
+        """An external relationship of this part (docxtpl's InlineImage ``anchor`` link)."""
+        if not is_external or not isinstance(target, str):
+            raise RenderError("relasi internal tidak dapat dibuat dari templat")
+        return self.state.relate_external(self.partname, reltype, target)
 
 
 class _RenderState:
@@ -456,26 +484,47 @@ class _RenderState:
         self.added_rels.setdefault(source, []).append(_Rel(rid, RT.IMAGE, ref, False, image_partname))
         return rid
 
+    def relate_external(self, source: str, reltype: str, url: str) -> str:
+        """The id of the external relationship ``source`` -> ``url`` (python-docx's
+        ``get_or_add_ext_rel``: an existing one is reused, else the first free ``rIdN``)."""
+        rels = self.compiled._rels.get(source, []) + self.added_rels.get(source, [])
+        for rel in rels:
+            if rel.reltype == reltype and rel.external and rel.target_ref == url:
+                return rel.rid
+        taken = {rel.rid for rel in rels}
+        rid = next(f"rId{n}" for n in range(1, len(rels) + 2) if f"rId{n}" not in taken)
+        self.added_rels.setdefault(source, []).append(_Rel(rid, reltype, url, True, None))
+        return rid
+
+    def links(self, xml: str, source: str) -> str:
+        """``xml`` with its :func:`~sopdocs.docx.engine.url_id` links related from ``source``."""
+        return resolve_links(xml, lambda url: self.relate_external(source, RT.HYPERLINK, url))
+
 
 class _NeedsPlain(Exception):
-    """A value only plain docxtpl can render (bound to a DocxTemplate object)."""
+    """A render only plain docxtpl can do (a postprocess callback needs a Document)."""
 
 
 def _fast_resolver(data: TemplateData, state: _RenderState) -> Callable[[int], str]:
     """Place the pictures of ``data`` (:class:`~sopdocs.docx.engine.DeferredMarker` values)
     through docxtpl's InlineImage bound to ``state``, made only when the template prints one
-    (the template never sees it)."""
+    (the template never sees it). A caller's InlineImage is re-made bound to ``state``."""
 
     def resolve(index: int) -> str:
         image = data.objects[index]
-        if not isinstance(image, Image):  # checked before rendering: such contexts go plain
-            raise RenderError("nilai Subdoc/InlineImage docxtpl tidak dapat dirender di jalur cepat")
-        picture = InlineImage(
-            state,
-            str(image.path),
-            width=Mm(image.width_mm) if image.width_mm else None,
-            height=Mm(image.height_mm) if image.height_mm else None,
-        )
+        if isinstance(image, Image):
+            picture = InlineImage(
+                state,
+                str(image.path),
+                width=Mm(image.width_mm) if image.width_mm else None,
+                height=Mm(image.height_mm) if image.height_mm else None,
+            )
+        elif isinstance(image, InlineImage):
+            picture = InlineImage(
+                state, image.image_descriptor, image.width, image.height, getattr(image, "anchor", None)
+            )
+        else:  # pragma: no cover - to_template_data makes markers only for these
+            raise RenderError(f"nilai {type(image).__name__} tidak dapat ditaruh dalam dokumen")
         return str(picture.__html__())
 
     return resolve
@@ -504,7 +553,7 @@ class _JinjaErrors:
         elif isinstance(exc, jinja2.UndefinedError):
             message = f"{template}: {exc.message}{where}"
         elif isinstance(exc, jinja2.TemplateSyntaxError):
-            message = f"{template}: templat rusak: {exc.message}"
+            message = syntax_error_message(template, "", exc.source or "", exc)
         elif isinstance(exc, jinja2.TemplateError):
             message = f"{template}: {exc}{where}"
         elif isinstance(exc, TemplateLimitError):
@@ -520,6 +569,24 @@ class _JinjaErrors:
         else:
             message = f"{template}: galat saat merender templat{where}: {exc.__class__.__name__}: {exc}"
         raise RenderError(message) from None
+
+
+def syntax_error_message(path: Path, where: str, source: str, exc: jinja2.TemplateSyntaxError) -> str:
+    """A Jinja syntax error, naming the template file, the part, the line (one paragraph
+    per line: docxtpl puts each ``<w:p`` on a line of its own) and that line's text."""
+    line = exc.lineno or 0
+    lines = source.splitlines()
+    text = re.sub(r"<[^>]+>", "", lines[line - 1]).strip() if 0 < line <= len(lines) else ""
+    shown = f': "{text[:80]}{"…" if len(text) > 80 else ""}"' if text else ""
+    part = f"{where}, " if where else ""
+    return f"{path}: templat rusak ({part}baris {line}{shown}): {exc.message}"
+
+
+def unknown_filters_message(path: Path | str, names: Sequence[str]) -> str:
+    return (
+        f"{path}: templat rusak: filter tidak dikenal: {', '.join(names)} "
+        "(filter buatan sendiri diberikan lewat filters={nama: fungsi})"
+    )
 
 
 def _parse_strict(xml: bytes, parser: Any = None) -> Any:
@@ -622,16 +689,16 @@ class CompiledTemplate:
 
     # -- preparation ------------------------------------------------------------------
 
-    def _from_string(self, source: str) -> jinja2.Template:
+    def _from_string(self, source: str, where: str = "") -> jinja2.Template:
         try:
             return self.env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(f"{self.path}: templat rusak: {exc.message} (baris XML {exc.lineno})") from None
+            raise RenderError(syntax_error_message(self.path, where, source, exc)) from None
 
     def _compile_body(self, tpl: DocxTemplate) -> None:
         self._body_source = tpl.patch_xml(tpl.get_xml())
-        self._body = self._from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", self._body_source))
         part = tpl.docx.part
+        self._body = self._from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", self._body_source), str(part.partname)[1:])
         self._document_partname = str(part.partname)
         self._document_next_id = part.next_id
         skeleton = copy.deepcopy(tpl.docx.element)
@@ -653,7 +720,8 @@ class CompiledTemplate:
                     continue
                 seen.add(partname)
                 templated = _TemplatedPart(
-                    partname, kind, self._from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", source)), part.next_id
+                    partname, kind, self._from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", source), partname[1:]),
+                    part.next_id,
                 )
                 if _is_constant(source):
                     templated.constant = self._render_hdrftr(templated, {}, _RenderState(self))
@@ -665,8 +733,10 @@ class CompiledTemplate:
         source = self._body_source + "".join(self._hdrftr_sources)
         try:
             names = meta.find_undeclared_variables(self.env.parse(source))
+            #: filters the templated parts use that are no Jinja/sopdocs filter: the caller's
+            self.filter_names = frozenset(unknown_filters(self.env, source))
         except jinja2.TemplateSyntaxError as exc:
-            raise RenderError(f"{self.path}: templat rusak: {exc.message} (baris XML {exc.lineno})") from None
+            raise RenderError(syntax_error_message(self.path, "", source, exc)) from None
         self.variables = frozenset(set(names) - set(self.env.globals))
         del self._hdrftr_sources
 
@@ -677,8 +747,9 @@ class CompiledTemplate:
                 continue
             blob = part.blob
             source = tpl.patch_xml(blob.decode("utf-8") if isinstance(blob, bytes) else blob)
+            partname = str(part.partname)
             templated = _TemplatedPart(
-                str(part.partname), "footnotes", self._from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", source)), 0
+                partname, "footnotes", self._from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", source), partname[1:]), 0
             )
             if _is_constant(source):
                 templated.constant = self._render_footnotes(templated, {}, _RenderState(self))
@@ -692,7 +763,7 @@ class CompiledTemplate:
         constants: dict[str, str] = {}
         for name in _CORE_PROPERTIES:
             initial = getattr(core, name)
-            template = self._from_string(initial)
+            template = self._from_string(initial, f"properti dokumen {name}")
             if _is_constant(initial):
                 constants[name] = template.render({})
             else:
@@ -769,7 +840,7 @@ class CompiledTemplate:
         state.current_rendering_part = _PartShim(state, self._document_partname, self._document_next_id)
         with _JinjaErrors(self.path):
             xml = self._body.render(values)
-        xml = _after_render(xml)
+        xml = state.links(_after_render(xml), self._document_partname)
         tree = _parse_strict(xml.encode("utf-8"), _body_parser())
         _fix_table_grids(tree)
         _fix_docpr_ids(tree)
@@ -786,7 +857,7 @@ class CompiledTemplate:
         state.current_rendering_part = _PartShim(state, part.partname, part.next_id)
         with _JinjaErrors(self.path):
             xml = part.template.render(values)
-        xml = _after_render(xml)
+        xml = state.links(_after_render(xml), part.partname)
         key = (part.partname, xml)  # headers are often the same in every document of a batch
         entry = self._memo.get(key)
         if entry is None:
@@ -802,10 +873,10 @@ class CompiledTemplate:
         if part.constant is not None:
             return part.constant
         assert part.template is not None
-        state.current_rendering_part = _PartShim(state, None, 0)
+        state.current_rendering_part = _PartShim(state, part.partname, 0, pictures=False)
         with _JinjaErrors(self.path):
             xml = part.template.render(values)
-        payload = _after_render(xml).encode("utf-8")
+        payload = state.links(_after_render(xml), part.partname).encode("utf-8")
         _parse_strict(payload)  # docxtpl writes footnotes unchecked; we refuse broken XML
         return _deflate(part.partname[1:], payload)
 
@@ -851,6 +922,7 @@ class CompiledTemplate:
         paper: Paper | str | None = None,
         properties: Mapping[str, Any] | None = None,
         postprocess: Callable[[Any], None] | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
     ) -> Path:
         """Render ``context`` into the .docx ``out`` (atomically) and return ``out``.
 
@@ -859,20 +931,22 @@ class CompiledTemplate:
         and ``properties`` sets core properties after docxtpl's own pass (python-docx
         names: title, subject, keywords...). ``postprocess`` (a callback taking a
         python-docx Document) sends this document through the plain docxtpl path.
+        ``filters`` are the caller's own Jinja filters (:func:`~sopdocs.docx.engine.custom_filters`).
         """
         out = Path(out)
         paper = _as_paper(paper)
         try:
             if postprocess is not None:
                 raise _NeedsPlain
-            entries = self._build(context, paper, properties)
+            entries = self._build(context, paper, properties, filters)
         except _NeedsPlain:
             callback = _chain(paper, properties, postprocess)
-            return render_plain(self.path, context, out, postprocess=callback)
+            return render_plain(self.path, context, out, postprocess=callback, filters=filters)
         tmp = atomic_path(out)
         try:
             with open(tmp, "wb") as stream:
                 _write_zip(stream, entries)
+            guard_output(tmp, name=str(out))  # never a package with dangling references
             os.replace(tmp, out)
         finally:
             if tmp.exists():
@@ -885,31 +959,35 @@ class CompiledTemplate:
         *,
         paper: Paper | str | None = None,
         properties: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
     ) -> bytes:
         """The rendered .docx as bytes (fast path only; no file is written)."""
-        try:
-            entries = self._build(context, _as_paper(paper), properties)
-        except _NeedsPlain:
-            raise RenderError("nilai Subdoc/InlineImage docxtpl hanya dapat dirender ke berkas") from None
+        entries = self._build(context, _as_paper(paper), properties, filters)
         stream = io.BytesIO()
         _write_zip(stream, entries)
         return stream.getvalue()
 
     def _build(
-        self, context: Mapping[str, Any], paper: Paper | None, properties: Mapping[str, Any] | None = None
+        self,
+        context: Mapping[str, Any],
+        paper: Paper | None,
+        properties: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
     ) -> list[_Entry]:
+        own_filters = custom_filters(filters)
+        unknown = sorted(self.filter_names - set(own_filters))
+        if unknown:
+            raise RenderError(unknown_filters_message(self.path, unknown))
         data = to_template_data(context)
         values = data.values
         missing = sorted(self.variables - set(values))
         if missing:
             raise RenderError(f"{self.path}: variabel templat tidak tersedia untuk dokumen ini: {', '.join(missing)}")
-        if data.bound:
-            raise _NeedsPlain
         for picture in data.images:
             if not Path(picture.path).is_file():
                 raise RenderError(f"gambar tidak ditemukan: {picture.path}")
         state = _RenderState(self)
-        with render_session(_fast_resolver(data, state)):
+        with render_session(_fast_resolver(data, state), own_filters):
             fresh: dict[str, _Entry] = {self._document_partname: self._render_body(values, state, paper)}
             for part in self._hdrftr:
                 fresh[part.partname] = self._render_hdrftr(part, values, state)
@@ -1001,22 +1079,35 @@ def render_plain(
     out: Path | str,
     *,
     postprocess: Callable[[Any], None] | None = None,
+    filters: Mapping[str, Callable[..., Any]] | None = None,
 ) -> Path:
     """Render with plain docxtpl (re-reads and recompiles the template every time).
 
     The reference the compiled path is tested against, and the fallback for what the fast
-    path cannot do (postprocess callbacks, Subdoc). Same rules as render_docx today.
+    path cannot do (postprocess callbacks). Same rules as render_docx today.
     """
     template = Path(template)
     out = Path(out)
     env = make_environment()
+    own_filters = custom_filters(filters)
     data = to_template_data(context)
     values = data.values
     missing = sorted(template_variables(template, env) - set(values))
     if missing:
         raise RenderError(f"{template}: variabel templat tidak tersedia untuk dokumen ini: {', '.join(missing)}")
     tpl = open_docx_template(template)
-    with render_session(plain_resolver(data, tpl)), _JinjaErrors(template):
+    try:
+        source = tpl.patch_xml(tpl.get_xml()) + "".join(
+            tpl.patch_xml(tpl.get_part_xml(part))
+            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI)
+            for _key, part in tpl.get_headers_footers(uri)
+        )
+        unknown = sorted(unknown_filters(env, source) - set(own_filters))
+    except jinja2.TemplateSyntaxError:
+        unknown = []  # reported by the render below
+    if unknown:
+        raise RenderError(unknown_filters_message(template, unknown))
+    with render_session(plain_resolver(data, tpl), own_filters), _JinjaErrors(template):
         tpl.render(values, jinja_env=env, autoescape=True)
     if postprocess is not None:
         postprocess(tpl.docx)

@@ -45,6 +45,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Joiner, Namespace, generate_lorem_ipsum
 from lxml import etree
 
+from sopdocs.docx.integrity import guard_output
 from sopdocs.errors import RenderError, SopdocsError
 from sopdocs.indonesian.dates import DateStyle, nama_hari, parse_tanggal
 from sopdocs.indonesian.nip import format_nip
@@ -207,18 +208,87 @@ class TemplateData:
     objects: list[Any] = field(default_factory=list)
 
     @property
-    def bound(self) -> bool:
-        """Does it hold docxtpl objects bound to a DocxTemplate (Subdoc, InlineImage)?"""
-        return any(not isinstance(obj, Image) for obj in self.objects)
-
-    @property
     def images(self) -> list[Image]:
         return [obj for obj in self.objects if isinstance(obj, Image)]
 
 
-def _is_docxtpl_bound(value: Any) -> bool:
+def _is_docxtpl_class(value: Any, *names: str) -> bool:
     cls = value.__class__
-    return cls.__module__.startswith("docxtpl") and cls.__name__ in ("InlineImage", "Subdoc")
+    return cls.__module__.startswith("docxtpl") and cls.__name__ in names
+
+
+def _is_docxtpl_bound(value: Any) -> bool:
+    return _is_docxtpl_class(value, "InlineImage")
+
+
+# --------------------------------------------------------------------------- hyperlinks
+
+#: Prefix of the relationship ids :func:`url_id` makes; the engine turns each into a real
+#: hyperlink relationship of the part it is rendered in.
+LINK_ID_PREFIX = "sopdocs-link:"
+MAX_URL_CHARS = 2048
+_LINK_ID = re.compile(r'(?<=\sr:id=")' + re.escape(LINK_ID_PREFIX) + r'([A-Za-z0-9_=-]*)(?=")')
+_RELATION_ATTR = re.compile(r'(?<=\s)r:([A-Za-z]+)="([^"]*)"')
+
+
+def url_id(url: str) -> str:
+    """The ``url_id`` to give docxtpl's ``RichText.add(text, url_id=...)`` for a link to ``url``.
+
+    The sopdocs counterpart of docxtpl's ``tpl.build_url_id(url)``, which adds the
+    relationship to a DocxTemplate object the engine never writes (a dangling ``r:id``).
+    The id made here holds the address; the engine adds the hyperlink relationship
+    (External) to the part the link is rendered in (body, header, footer, footnotes),
+    with the id python-docx would give it.
+    """
+    import base64
+
+    if not isinstance(url, str) or not url.strip():
+        raise RenderError("alamat tautan harus berupa teks yang tidak kosong")
+    if len(url) > MAX_URL_CHARS or clean_text(url) != url or any(c in url for c in "\r\n\t"):
+        raise RenderError(f"alamat tautan tidak sah (terlalu panjang atau memuat karakter kendali): {url[:60]!r}")
+    return LINK_ID_PREFIX + base64.urlsafe_b64encode(url.encode("utf-8")).decode("ascii")
+
+
+def _link_target(token: str) -> str | None:
+    import base64
+    import binascii
+
+    try:
+        url = base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return url if url and len(url) <= MAX_URL_CHARS and clean_text(url) == url else None
+
+
+def resolve_links(xml: str, relate: Callable[[str], str]) -> str:
+    """``xml`` with every :func:`url_id` id replaced by ``relate(url)`` (the id of the
+    hyperlink relationship added to the rendered part)."""
+    if LINK_ID_PREFIX not in xml:
+        return xml
+
+    def replace(match: re.Match[str]) -> str:
+        url = _link_target(match.group(1))
+        if url is None:
+            raise RenderError("id tautan sopdocs rusak dalam hasil render")
+        return relate(url)
+
+    return _LINK_ID.sub(replace, xml)
+
+
+def _check_relation_ids(xml: str, path: str, what: str) -> None:
+    """Refuse markup holding a relationship id the rendered document cannot have
+    (``tpl.build_url_id``, a picture's ``r:embed``...): it would be written dangling."""
+    for match in _RELATION_ATTR.finditer(xml):
+        attr, value = match.groups()
+        if attr == "id" and value.startswith(LINK_ID_PREFIX):
+            if _link_target(value[len(LINK_ID_PREFIX):]) is None:
+                raise RenderError(f"konteks {_show_path(path)!r}: id tautan sopdocs rusak ({value[:40]!r})")
+            continue
+        raise RenderError(
+            f"konteks {_show_path(path)!r}: {what} memuat r:{attr}=\"{value}\", id relasi dari templat lain "
+            "(mis. dari tpl.build_url_id) yang tidak ada di dokumen ini; untuk tautan pakai "
+            "RichText.add(teks, url_id=sopdocs.docx.render.url_id(alamat)), untuk gambar pakai Image"
+        )
 
 
 def _is_docxtpl_markup(value: Any) -> bool:
@@ -236,8 +306,11 @@ def to_template_data(context: Mapping[str, Any]) -> TemplateData:
     Strings are cleaned (:func:`~sopdocs.docx.wordxml.clean_text`), tuples become lists,
     :class:`~sopdocs.indonesian.dates.DateStyle` becomes a dict of its fields (what the
     ``tanggal`` filter reads), :class:`DocxFragment` and docxtpl's RichText/Listing become
-    :class:`MarkupMarker`, :class:`Image` and docxtpl's bound objects (Subdoc, InlineImage)
-    become :class:`DeferredMarker` indexes into :attr:`TemplateData.objects`. Anything else
+    :class:`MarkupMarker` (refused when it holds a relationship id the document cannot
+    have, e.g. from ``tpl.build_url_id``: see :func:`url_id`), :class:`Image` and docxtpl's
+    InlineImage become :class:`DeferredMarker` indexes into :attr:`TemplateData.objects`
+    (an InlineImage is placed in the document being rendered, whatever template it was made
+    with). docxtpl's Subdoc is refused. Anything else
     (a path, a model, a function...) is a RenderError naming its place in the context;
     so is a context deeper than :data:`MAX_CONTEXT_DEPTH` or bigger than
     :data:`MAX_CONTEXT_ITEMS`.
@@ -274,9 +347,19 @@ def to_template_data(context: Mapping[str, Any]) -> TemplateData:
         if isinstance(value, DateStyle):
             return {"nol_di_depan": bool(value.nol_di_depan), "dengan_hari": bool(value.dengan_hari)}
         if isinstance(value, DocxFragment):
-            return MarkupMarker(str(value.xml))
+            xml = str(value.xml)
+            _check_relation_ids(xml, path, "DocxFragment")
+            return MarkupMarker(xml)
         if _is_docxtpl_markup(value):
-            return MarkupMarker(str(value.__html__()))
+            xml = str(value.__html__())
+            _check_relation_ids(xml, path, type(value).__name__)
+            return MarkupMarker(xml)
+        if _is_docxtpl_class(value, "Subdoc"):
+            raise RenderError(
+                f"konteks {_show_path(path)!r}: Subdoc tidak didukung (gambar, gaya dan bagian lainnya "
+                "terikat pada DocxTemplate lain dan akan hilang); pakai DocxFragment untuk XML "
+                "WordprocessingML, RichText untuk teks berformat, atau Image untuk gambar"
+            )
         if isinstance(value, Image) or _is_docxtpl_bound(value):
             objects.append(value)
             return DeferredMarker(len(objects) - 1)
@@ -298,15 +381,18 @@ def to_template_data(context: Mapping[str, Any]) -> TemplateData:
 
 class _Session:
     """The bounds of one render in progress (thread-local): deadline, loop and call counts,
-    and how to place a :class:`DeferredMarker`."""
+    how to place a :class:`DeferredMarker`, and the caller's own filters."""
 
-    __slots__ = ("deadline", "iterations", "depth", "resolve")
+    __slots__ = ("deadline", "iterations", "depth", "resolve", "filters")
 
-    def __init__(self, resolve: Callable[[int], str] | None) -> None:
+    def __init__(
+        self, resolve: Callable[[int], str] | None, filters: Mapping[str, Callable[..., Any]] | None = None
+    ) -> None:
         self.deadline = time.monotonic() + MAX_RENDER_SECONDS
         self.iterations = 0
         self.depth = 0
         self.resolve = resolve
+        self.filters: Mapping[str, Callable[..., Any]] = filters or {}
 
     def tick(self) -> None:
         if time.monotonic() > self.deadline:
@@ -329,11 +415,17 @@ _SESSION = _SessionSlot()
 
 class render_session:  # noqa: N801 - used like a function: ``with render_session(...):``
     """Bound the renders inside the ``with`` block as one document; ``resolve(index)``
-    gives the XML of the :class:`DeferredMarker` with that index. An inner session
-    (a template rendered inside an outer one) shares the outer's bounds."""
+    gives the XML of the :class:`DeferredMarker` with that index; ``filters`` are the
+    caller's own filters (:func:`custom_filters`). An inner session (a template rendered
+    inside an outer one) shares the outer's bounds."""
 
-    def __init__(self, resolve: Callable[[int], str] | None = None) -> None:
+    def __init__(
+        self,
+        resolve: Callable[[int], str] | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
         self._resolve = resolve
+        self._filters = filters
         self._outer: _Session | None = None
         self._own = False
 
@@ -341,7 +433,7 @@ class render_session:  # noqa: N801 - used like a function: ``with render_sessio
         self._outer = _SESSION.current
         if self._outer is not None and self._resolve is None:
             return self._outer
-        session = _Session(self._resolve)
+        session = _Session(self._resolve, self._filters)
         self._own = True
         _SESSION.current = session
         return session
@@ -508,6 +600,98 @@ FILTERS: dict[str, Callable[..., Any]] = {
 
 # Jinja's own filters left out: pprint prints Python representations of objects.
 _DROPPED_FILTERS = frozenset({"pprint"})
+
+
+def custom_filters(filters: Mapping[str, Callable[..., Any]] | None) -> dict[str, Callable[..., Any]]:
+    """The caller's own filters (``render_docx(..., filters={"nama": fungsi})``), checked.
+
+    A name must be a Python identifier not already taken by a Jinja or sopdocs filter; a
+    filter must be a plain callable (no ``pass_context``/``pass_environment``: a filter
+    sees its arguments only). At render time its arguments must be data (what templates
+    see) and its result is converted as a context value is (:func:`to_template_data`):
+    a result that is not data (an object, a function, a picture) is refused.
+    """
+    checked: dict[str, Callable[..., Any]] = {}
+    taken = set(_BUILTIN_FILTER_NAMES)
+    for name, func in (filters or {}).items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise RenderError(f"nama filter tidak sah: {name!r} (harus nama Python tanpa awalan _)")
+        if name in taken:
+            raise RenderError(f"filter '{name}' sudah ada (filter Jinja/sopdocs); pakai nama lain")
+        if not callable(func):
+            raise RenderError(f"filter '{name}' bukan fungsi")
+        if getattr(func, "jinja_pass_arg", None) is not None:
+            raise RenderError(f"filter '{name}' tidak boleh memakai pass_context/pass_environment")
+        checked[name] = func
+    return checked
+
+
+_BUILTIN_FILTER_NAMES = frozenset(jinja2.filters.FILTERS) | frozenset(FILTERS)
+
+
+def _is_template_data(value: Any, depth: int = 0) -> bool:
+    if depth > MAX_CONTEXT_DEPTH:
+        return False
+    if value is None or isinstance(value, (str, bool, int, float, dt.date, TemplateMarker)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_template_data(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_template_data(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _custom_filter(name: str) -> Callable[..., Any]:
+    """What a template calls for the filter ``name`` that is not a Jinja/sopdocs one: the
+    caller's filter of the render in progress, its arguments and result kept to data."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        session = _SESSION.current
+        func = session.filters.get(name) if session is not None else None
+        if func is None:
+            raise TemplateFilterError(f"filter '{name}' tidak dikenal")
+        for value in (*args, *kwargs.values()):
+            if not _is_template_data(value):
+                raise TemplateFilterError(
+                    f"filter '{name}' tidak boleh menerima objek {type(value).__name__} (hanya data)"
+                )
+        result = func(*args, **kwargs)
+        if isinstance(result, TemplateMarker):
+            if isinstance(result, MarkupMarker) or any(result is value for value in args):
+                return result
+        try:
+            data = to_template_data({"hasil": result})
+        except RenderError as exc:
+            message = str(exc).replace("konteks 'hasil", "'hasil")
+            raise TemplateFilterError(f"filter '{name}' menghasilkan nilai yang bukan data: {message}") from None
+        if data.objects:
+            raise TemplateFilterError(f"filter '{name}' tidak boleh menghasilkan gambar; berikan Image lewat konteks")
+        return data.values["hasil"]
+
+    return _guard_filter(name, call, False)
+
+
+class _FilterTable(dict):  # type: ignore[type-arg]
+    """Jinja's filter table: a name that is no Jinja/sopdocs filter resolves, when the
+    template runs, to the caller's filter of the render in progress (:func:`_custom_filter`),
+    so a compiled template (cached, shared by renders) needs no filter set of its own."""
+
+    def __missing__(self, name: Any) -> Callable[..., Any]:
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            raise KeyError(name)
+        return _custom_filter(name)
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
+def unknown_filters(env: SandboxedEnvironment, source: str) -> set[str]:
+    """Filter names ``source`` uses that are no Jinja/sopdocs filter (caller's filters)."""
+    tree = env.parse(source)
+    return {node.name for node in tree.find_all(nodes.Filter) if not dict.__contains__(env.filters, node.name)}
 
 
 def _precheck_filter(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
@@ -718,6 +902,7 @@ class SopdocsEnvironment(SandboxedEnvironment):
             name: _guard_filter(name, func, name in FILTERS) for name, func in self.filters.items()
         }
         self.filters["__sopdocs_loop"] = _loop_items
+        self.filters = _FilterTable(self.filters)
         self._safe_functions: tuple[Any, ...] = (
             _bounded_range, _bounded_lipsum, dict, Namespace, Cycler, Joiner,
         )
@@ -917,6 +1102,9 @@ def read_template(path: Path | str) -> bytes:
     return data
 
 
+_RT_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
 class _StrictDocxTemplate(DocxTemplate):
     """docxtpl, but a rendered body that is not well-formed XML is an error.
 
@@ -930,6 +1118,11 @@ class _StrictDocxTemplate(DocxTemplate):
         except etree.XMLSyntaxError as exc:
             raise RenderError(f"hasil render bukan XML yang sah ({exc}); laporkan sebagai bug") from None
         return super().fix_tables(xml)
+
+    def render_xml_part(self, src_xml: str, part: Any, context: Any, jinja_env: Any = None) -> Any:
+        """docxtpl's, then every :func:`url_id` link made a hyperlink relationship of ``part``."""
+        xml = super().render_xml_part(src_xml, part, context, jinja_env)
+        return resolve_links(xml, lambda url: str(part.relate_to(url, _RT_HYPERLINK, is_external=True)))
 
 
 def open_docx_template(path: Path | str) -> _StrictDocxTemplate:
@@ -957,12 +1150,18 @@ def template_variables(path: Path, env: SandboxedEnvironment | None = None) -> s
 
 
 def plain_resolver(data: TemplateData, tpl: DocxTemplate) -> Callable[[int], str]:
-    """Place :class:`DeferredMarker` values with plain docxtpl (InlineImage bound to ``tpl``)."""
+    """Place :class:`DeferredMarker` values with plain docxtpl (InlineImage bound to ``tpl``;
+    a caller's InlineImage is re-made bound to ``tpl``, whatever template it was made with)."""
     from docxtpl import InlineImage
 
     def resolve(index: int) -> str:
         obj = data.objects[index]
-        if isinstance(obj, Image):
+        if _is_docxtpl_bound(obj):
+            descriptor = obj.image_descriptor
+            if isinstance(descriptor, os.PathLike):
+                descriptor = os.fspath(descriptor)
+            obj = InlineImage(tpl, descriptor, obj.width, obj.height, getattr(obj, "anchor", None))
+        elif isinstance(obj, Image):
             if not Path(obj.path).is_file():
                 raise RenderError(f"gambar tidak ditemukan: {obj.path}")
             obj = InlineImage(
@@ -984,11 +1183,14 @@ def atomic_path(target: Path) -> Path:
 
 
 def atomic_save(save: Callable[[str], Any], target: Path) -> Path:
-    """Call ``save(temporary_path)`` (e.g. ``document.save``), then rename onto ``target``;
-    on any failure nothing is left under either name."""
+    """Call ``save(temporary_path)`` (e.g. ``document.save``), check the package
+    (:func:`sopdocs.docx.integrity.guard_output`: a broken .docx is refused with a
+    :class:`RenderError`), then rename onto ``target``; on any failure nothing is left
+    under either name."""
     tmp = atomic_path(target)
     try:
         save(str(tmp))
+        guard_output(tmp, name=str(target))
         os.replace(tmp, target)
     finally:
         if tmp.exists():

@@ -44,6 +44,7 @@ from sopdocs.docx.engine import (
     make_environment,
     paper_setter,
     template_variables,
+    url_id,
 )
 from sopdocs.docx.wordxml import clean_text
 from sopdocs.errors import RenderError
@@ -66,6 +67,7 @@ __all__ = [
     "paper_setter",
     "render_docx",
     "template_variables",
+    "url_id",
 ]
 
 
@@ -96,6 +98,8 @@ def render_docx(
     paper: Any = None,
     properties: Mapping[str, Any] | None = None,
     postprocess: Callable[[Any], None] | None = None,
+    filters: Mapping[str, Callable[..., Any]] | None = None,
+    replace_media: Mapping[Any, Any] | None = None,
 ) -> Path:
     """Render ``template`` with ``context`` into ``out`` (atomically) and return ``out``.
 
@@ -103,15 +107,31 @@ def render_docx(
     :class:`~sopdocs.docx.compiled.Paper` or "A4"/"F4") and ``properties`` (core properties)
     are applied on that fast path. ``postprocess`` receives the python-docx Document before
     it is saved, for anything else; it takes docxtpl's plain (slower) path.
+
+    ``filters`` (``{"nama": fungsi}``) adds the caller's own Jinja filters to the same
+    sandbox: names must be new, arguments are template data and a result that is not data
+    is refused (:func:`~sopdocs.docx.engine.custom_filters`). A link in a RichText is made
+    with ``RichText.add(teks, url_id=url_id(alamat))`` (docxtpl's ``tpl.build_url_id`` ids
+    are refused: they would point nowhere in the written document). docxtpl's Subdoc is
+    refused; a docxtpl InlineImage is placed like an :class:`Image`.
+
+    docxtpl's ``replace_media``/``replace_pic``/``replace_embedded``/``replace_zipname``
+    have no equivalent: ``replace_media`` is refused with a message saying what to do
+    instead (a picture that varies is an :class:`Image` value placed by the template).
     """
     from sopdocs.docx.compiled import CompiledTemplate
 
+    if replace_media:
+        raise RenderError(
+            "penggantian media templat (replace_media/replace_pic) tidak didukung: gambar yang berubah "
+            "diberikan sebagai Image di konteks dan ditaruh di templat dengan {{ nama_gambar }}"
+        )
     template = Path(template)
     if not os.path.lexists(template):
         raise RenderError(f"templat tidak ditemukan: {template}")
     # load() refuses links, non-regular files and unsound packages (zip bombs, DTDs...)
     return CompiledTemplate.load(template).render(
-        context, Path(out), paper=paper, properties=properties, postprocess=postprocess
+        context, Path(out), paper=paper, properties=properties, postprocess=postprocess, filters=filters
     )
 
 
