@@ -28,6 +28,8 @@ What is checked (one pass over the zip; only XML parts are read and parsed):
 
 from __future__ import annotations
 
+import hashlib
+
 import io
 import os
 import posixpath
@@ -101,12 +103,25 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
+#: Digests of XML parts already found well-formed (the template's untouched styles, settings,
+#: theme... recur in every document made from it); bounded, oldest dropped first.
+_WELL_FORMED: dict[bytes, None] = {}
+WELL_FORMED_CACHE = 512
+
+
 def _check_well_formed(data: bytes) -> None:
-    """Raise ``XMLSyntaxError`` unless ``data`` is well-formed XML (no tree is built)."""
+    """Raise ``XMLSyntaxError`` unless ``data`` is well-formed XML (no tree is built). A part
+    seen before (same BLAKE2b digest) is not parsed again."""
+    digest = hashlib.blake2b(data, digest_size=20).digest()
+    if digest in _WELL_FORMED:
+        return
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
                              target=cast("ParserTarget[None]", _WellFormed()))
     parser.feed(data)
     parser.close()
+    if len(_WELL_FORMED) >= WELL_FORMED_CACHE:
+        del _WELL_FORMED[next(iter(_WELL_FORMED))]
+    _WELL_FORMED[digest] = None
 
 
 def _id_namespaces(data: bytes) -> list[str]:

@@ -142,6 +142,8 @@ class Rendered:
     docx: list[Path] = dataclasses.field(default_factory=list)
     pdf: list[Path] = dataclasses.field(default_factory=list)
     numbers: list[str] = dataclasses.field(default_factory=list)
+    references: list[str] = dataclasses.field(default_factory=list)
+    """Where each numbered document was archived (``berkas/<case>/data/<file>``)."""
     warnings: list[Any] = dataclasses.field(default_factory=list)
 
     def add_pdf_copies(self) -> None:

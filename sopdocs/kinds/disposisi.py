@@ -402,6 +402,7 @@ register_kind(
         code="000.1.2",  # for `number take disposisi`; the sheet itself is not numbered
         model=DisposisiDefinition,
         load=load_disposisi,
+        parse=disposisi_from_document,
         render_file=render_disposisi_file,
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "disposisi"}),

@@ -74,6 +74,9 @@ class DocumentKind:
     description: str = ""
     model: type[BaseModel] | None = None
     load: Loader | None = None
+    parse: Callable[[Any], "tuple[Any, list[Problem]]"] | None = None
+    """Validate a definition already read (a :class:`~sopdocs.definitions.yamlload.YamlDocument`):
+    the same checks as ``load``, for definitions given in memory (:mod:`sopdocs.api`)."""
     context: Context | None = None
     date: Callable[[Any], dt.date] | None = None
     subject: Callable[[Any], str] | None = None

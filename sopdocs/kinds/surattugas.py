@@ -455,7 +455,10 @@ identity = letter_identity
 
 
 def _calendar_check(st: SuratTugasDefinition, profile: AgencyProfile) -> list[Problem]:
-    return calendar_problems(st, profile, load_yaml(Path(st.source)) if st.source else None)
+    # line numbers when the definition came from a file; field paths alone for one given in memory
+    source = Path(st.source) if st.source else None
+    doc = load_yaml(source) if source is not None and source.suffix.lower() in (".yaml", ".yml") else None
+    return calendar_problems(st, profile, doc)
 
 
 register_kind(
@@ -469,6 +472,7 @@ register_kind(
         description="Surat tugas (kop, dasar, kepada, untuk, penanda tangan, lampiran daftar petugas)",
         model=SuratTugasDefinition,
         load=load_surat_tugas,
+        parse=surat_tugas_from_document,
         context=surat_tugas_context,
         date=lambda st: st.tanggal,
         subject=_subject,

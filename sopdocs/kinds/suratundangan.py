@@ -519,6 +519,7 @@ register_kind(
         ),
         model=SuratUndanganDefinition,
         load=load_surat_undangan,
+        parse=surat_undangan_from_document,
         context=surat_undangan_context,
         date=lambda d: d.tanggal,
         subject=_subject,

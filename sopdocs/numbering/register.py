@@ -34,6 +34,7 @@ that only ever lives on a local disk (WAL then stays set in the file).
 
 from __future__ import annotations
 
+import builtins
 import getpass
 import random
 import re
@@ -970,7 +971,7 @@ class Register:
 
         return self._locked(attempt)
 
-    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[sqlite3.Row]:
         conn = self._connection()
         return self._locked(lambda: conn.execute(sql, params).fetchall())
 
@@ -1209,7 +1210,7 @@ class Register:
         )
         return _to_issued(rows[0]) if rows else None
 
-    def documents_of(self, number_text: str) -> list[tuple[str, str]]:
+    def documents_of(self, number_text: str) -> builtins.list[tuple[str, str]]:
         """(document, recorded_at ISO time) of every document recorded for a number, oldest first."""
         rows = self._read(
             "SELECT document, recorded_at FROM number_documents WHERE number = ? ORDER BY rowid",
@@ -1233,7 +1234,7 @@ class Register:
 
     # -- transactions of a run
 
-    def confirm(self, txn: str, documents: Mapping[str, str]) -> list[IssuedNumber]:
+    def confirm(self, txn: str, documents: Mapping[str, str]) -> builtins.list[IssuedNumber]:
         """Make everything reserved under ``txn`` final, in one write transaction.
 
         ``documents`` maps each reserved number text to its document reference; every
@@ -1296,7 +1297,7 @@ class Register:
 
         return self._write(work)
 
-    def release(self, txn: str, reason: str) -> list[str]:
+    def release(self, txn: str, reason: str) -> builtins.list[str]:
         """Give back everything still reserved under ``txn``, in one write transaction.
 
         A number (copy code) after which nothing was issued in its series and period
@@ -1425,7 +1426,7 @@ class Register:
         width: int = 4,
         user: str | None = None,
         txn: str | None = None,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Issue ``count`` new copy codes like ``K-2024-0001``; never repeated within prefix+year.
 
         With ``txn`` the codes are only booked (``dipesan``) for that run, see :meth:`confirm`
@@ -1466,7 +1467,7 @@ class Register:
 
         return self._write(work)
 
-    def copy_codes(self, activity: str, *, unconfirmed: bool = False) -> list[str]:
+    def copy_codes(self, activity: str, *, unconfirmed: bool = False) -> builtins.list[str]:
         """Copy codes issued for an activity, in issue order.
 
         Only ``terpakai`` codes (handed out); with ``unconfirmed`` also the ones still
@@ -1479,9 +1480,10 @@ class Register:
         )
         return [row["code"] for row in rows]
 
-    # -- the agenda book (last: the method name hides the builtin in annotations below it)
+    # -- the agenda book (last: the method name hides the builtin in annotations below it;
+    # signatures say builtins.list so that typing.get_type_hints and pdoc resolve them)
 
-    def list(self, year: int | None = None, kind: str | None = None) -> list[IssuedNumber]:
+    def list(self, year: int | None = None, kind: str | None = None) -> builtins.list[IssuedNumber]:
         """Every number (void and reserved included) in agenda-book order.
 
         Order: letter date, then series and serial/sub-number, then issue order.

@@ -429,6 +429,40 @@ def render_definition(
     named_profile = getattr(defn, "profil", "")
     agency, profile_warnings = resolve_profile(profile, named_profile, definition)
     profile_file = _profile_source(profile, named_profile, definition)
+    return render_model(kind, defn, agency, out, warnings=[*warnings, *profile_warnings], source=definition,
+                        profile_file=profile_file, templates=templates, pdf=pdf, archive=archive, konsep=konsep,
+                        new_number=new_number, case_id=case_id,
+                        key=kind.identity(defn) if kind.identity else None, on_wait=on_wait)
+
+
+def render_model(
+    kind: DocumentKind,
+    defn: Any,
+    agency: AgencyProfile,
+    out: Path | None,
+    *,
+    warnings: list[Problem] | None = None,
+    source: Path | None = None,
+    profile_file: Path | None = None,
+    templates: Path | TemplateSet | None = None,
+    pdf: bool = False,
+    archive: Path | None = None,
+    konsep: bool = False,
+    new_number: bool = False,
+    case_id: str | None = None,
+    key: str | None = None,
+    on_wait: OnWait | None = None,
+) -> Rendered:
+    """Render a numbered kind from its validated definition ``defn`` (see
+    :func:`render_definition`); ``key`` is the identity a re-render is recognised by (None:
+    always a new number); ``out`` None: no working copy (the archived item is the document)."""
+    from sopdocs.docx.render import render_docx
+    from sopdocs.docx.watermark import add_watermark
+    from sopdocs.docx.compiled import Paper
+
+    assert kind.context is not None
+    definition = source or Path("<data>")
+    profile_warnings: list[Problem] = list(warnings or [])
     found = kind.check(defn, agency) if kind.check is not None else []
     errors = [p for p in found if p.severity == "error"]
     if errors:
@@ -437,7 +471,7 @@ def render_definition(
         require_pdf_converter()  # missing LibreOffice is refused before any number is taken
     template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
     template = template_set.path(kind.template)
-    result = Rendered(warnings=[*warnings, *profile_warnings, *found])
+    result = Rendered(warnings=[*profile_warnings, *found])
     assert kind.date is not None and kind.subject is not None
     date = kind.date(defn)
 
@@ -451,6 +485,8 @@ def render_definition(
 
     given = str(getattr(defn, "nomor", "") or "")
     if konsep:
+        if out is None:
+            raise SopdocsError("konsep perlu tempat keluaran (out): konsep tidak diarsipkan")
         number = given or konsep_number(agency, kind, date, profile_file)
         target = resolve_output(Path(out), f"{kind.output_stem(given or 'KONSEP')}")
         if given:
@@ -470,23 +506,23 @@ def render_definition(
         store = Archive(archive_dir(archive), profile=agency)
         try:
             if given:
-                issued = _issue_given(kind, defn, given, agency, store, render, Path(out), case_id, definition,
+                issued = _issue_given(kind, defn, given, agency, store, render, out, case_id, definition,
                                       result, on_wait)
             else:
                 issued = issue(kind, profile=agency, archive=store, date=date, subject=kind.subject(defn),
-                               title=kind.subject(defn), render=render, out=Path(out),
-                               key=kind.identity(defn) if kind.identity else None, new_number=new_number,
-                               case_id=case_id, profile_file=profile_file, on_wait=on_wait)
+                               title=kind.subject(defn), render=render, out=out, key=key,
+                               new_number=new_number, case_id=case_id, profile_file=profile_file, on_wait=on_wait)
             result.warnings.extend(store.warnings)
+            archived = store.resolve_reference(issued.reference)
         finally:
             store.close()
         if issued.reused:
             result.warnings.append(Problem(
-                f"nomor {issued.number} dipakai lagi: dokumen ini sudah pernah dibuat (kunci "
-                f"{kind.identity(defn) if kind.identity else '-'}); pakai --nomor-baru untuk nomor baru",
-                file=str(definition), severity="warning"))
-        result.docx.append(issued.docx)
+                f"nomor {issued.number} dipakai lagi: dokumen ini sudah pernah dibuat (kunci {key or '-'}); "
+                "pakai --nomor-baru untuk nomor baru", file=str(definition), severity="warning"))
+        result.docx.append(issued.docx if out is not None or archived is None else archived)
         result.numbers.append(issued.number)
+        result.references.append(issued.reference)
     if pdf:
         result.add_pdf_copies()
     return result
@@ -520,7 +556,7 @@ def _render_unnumbered(kind: DocumentKind, definition: Path, out: Path, *, konse
 
 
 def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProfile, archive: Archive,
-                 render: Callable[[str, Path], Any], out: Path, case_id: str | None, definition: Path,
+                 render: Callable[[str, Path], Any], out: Path | None, case_id: str | None, definition: Path,
                  result: Rendered, on_wait: OnWait | None) -> IssueResult:
     """A definition that names its own number: render, archive, record it."""
     booked = None
@@ -539,8 +575,9 @@ def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProf
                                        f"bukan {kind.name}", file=str(definition), field="nomor",
                                        line=line, severity="warning"))
     rule = rule_for(profile, kind.name, default_code=kind.code)
-    _check_out(Path(out), archive.root)
-    _ensure_folder(resolve_output(Path(out), "x").parent)
+    if out is not None:
+        _check_out(Path(out), archive.root)
+        _ensure_folder(resolve_output(Path(out), "x").parent)
     with tempfile.TemporaryDirectory(prefix="sopdocs-terbit-") as tmp:
         made = Path(tmp) / f"{kind.output_stem(number)}.docx"
         render(number, made)

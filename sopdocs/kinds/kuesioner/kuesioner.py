@@ -604,6 +604,7 @@ register_kind(
         label="Kuesioner",
         model=KuesionerDefinition,
         load=load_kuesioner,
+        parse=kuesioner_from_document,
         render_file=render_kuesioner_file,
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "kode", "kuesioner", "blok_identitas",

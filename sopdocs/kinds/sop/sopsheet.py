@@ -19,7 +19,7 @@ from sopdocs.errors import Problem, ValidationError
 from sopdocs.definitions.profile import AgencyProfile, pejabat_context, profile_context, resolve_profile
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import DocxFragment, Image, Rendered, render_docx
-from sopdocs.kinds.sop.sopdef import SopDefinition, load_sop
+from sopdocs.kinds.sop.sopdef import SopDefinition, load_sop, sop_from_document
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, register_kind
 from sopdocs.docx.wordxml import el, sub
@@ -311,6 +311,7 @@ register_kind(
         code="000.8.3.3",  # for `number take sop`; the sheet carries the nomor its definition gives
         model=SopDefinition,
         load=load_sop,
+        parse=sop_from_document,
         render_file=render_sop_file,
         template=TEMPLATE,
         provides=frozenset({"profil", "gaya_tanggal", "logo", "sop", "tabel_kegiatan"}),
