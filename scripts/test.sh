@@ -21,7 +21,10 @@ echo "== mypy" >&2
 # warning, a public name left out or a docstring cross-reference to nothing fails the build.
 echo "== API reference (pdoc)" >&2
 apidoc_dir="$(mktemp -d)"
-.venv/bin/python scripts/apidoc.py "$apidoc_dir"
+# Run from the temporary folder: the installed package is documented, and pdoc does not
+# warn that ./sopdocs (this checkout) could be meant instead.
+here="$(pwd)"
+(cd "$apidoc_dir" && "$here/.venv/bin/python" "$here/scripts/apidoc.py" "$apidoc_dir/html")
 rm -rf "$apidoc_dir"
 # pytest imports sopdocs from this checkout; subprocess tests use the installed copy.
 # Two workers: the machine (and CI) has 2 cores; tests share no state but their tmp_path.
