@@ -112,6 +112,16 @@ def letter_identity(definition: Any) -> str:
     return f"{Path(definition.source).stem}:{definition.tanggal.isoformat()}"
 
 
+#: Longest subject a numbered letter records in the register (agenda book) and archive.
+SUBJECT_CHARS = 200
+
+
+def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters with "..." when longer."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def sample_profile() -> Any:
     """A made-up agency for sample contexts (``templates check`` trial renders)."""
     from sopdocs.definitions.profile import AgencyProfile, Pejabat

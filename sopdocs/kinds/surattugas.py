@@ -24,7 +24,7 @@ from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context
 from sopdocs.docx.compiled import Paper
 from sopdocs.docx.render import kop_logo, render_docx
 from sopdocs.docx.templateset import TemplateSet
-from sopdocs.kinds.registry import DocumentKind, get_kind, letter_identity, register_kind, sample_profile
+from sopdocs.kinds.registry import DocumentKind, get_kind, letter_identity, register_kind, sample_profile, shorten
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
 
@@ -419,10 +419,7 @@ def output_name(number: str) -> str:
 
 
 def _subject(st: SuratTugasDefinition) -> str:
-    text = " ".join(st.untuk.split())
-    if len(text) > 200:
-        text = text[:197].rstrip() + "..."
-    return f"Surat tugas: {text} ({len(st.kepada)} orang)"
+    return f"Surat tugas: {shorten(st.untuk)} ({len(st.kepada)} orang)"
 
 
 # --------------------------------------------------------------------------- kind

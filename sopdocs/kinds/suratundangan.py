@@ -43,7 +43,7 @@ from sopdocs.docx.render import kop_logo, render_docx
 from sopdocs.errors import Problem
 from sopdocs.indonesian.dates import DateStyle, format_tanggal, nama_hari
 from sopdocs.indonesian.nip import check_nip
-from sopdocs.kinds.registry import DocumentKind, letter_identity, register_kind, sample_profile
+from sopdocs.kinds.registry import DocumentKind, letter_identity, register_kind, sample_profile, shorten
 from sopdocs.kinds.surattugas import Penandatangan, _signer, rentang_tanggal
 
 KIND = "surat-undangan"
@@ -479,10 +479,7 @@ def render_surat_undangan(
 
 
 def _subject(su: SuratUndanganDefinition) -> str:
-    text = " ".join(su.hal.split())
-    if len(text) > 200:
-        text = text[:197].rstrip() + "..."
-    return f"Surat undangan: {text} (acara {format_tanggal(su.acara.tanggal)})"
+    return f"Surat undangan: {shorten(su.hal)} (acara {format_tanggal(su.acara.tanggal)})"
 
 
 # --------------------------------------------------------------------------- kind
