@@ -289,3 +289,41 @@ def test_copy_converts_to_a_two_page_pdf(example_copy: Path, tmp_path: Path) -> 
     assert len(reader.pages) == 2  # one sheet printed on both sides
     for page in reader.pages:
         assert "K-2024-0001" in page.extract_text()
+
+
+def test_sixty_copies_in_one_file_each_section_its_own_code(example_copy: Path, tmp_path: Path) -> None:
+    from sopdocs.docx.integrity import check_package
+
+    result = render_kuesioner_file(example_copy / "kuesioner-pendataan.yaml", tmp_path / "out", copies=60,
+                                   one_file=True, archive=tmp_path / "arsip")
+    path = result.docx[0]
+    assert check_package(path) == []
+    doc = Document(str(path))
+    assert len(doc.sections) == 60
+    for section, code in zip(doc.sections, result.numbers):
+        assert not section.header.is_linked_to_previous and not section.footer.is_linked_to_previous
+        assert section.header.paragraphs[0].text.endswith(code)
+        assert code in section.footer.paragraphs[0].text
+        start = section._sectPr.find(f"{W_NS}pgNumType").get(f"{W_NS}start")
+        assert start == "1"
+    headers = {s.header.part.partname for s in doc.sections}
+    assert len(headers) == 60  # one header part per copy
+    assert "KODE" not in part(path, "word/document.xml")
+
+
+@requires_libreoffice()
+def test_one_file_pdf_shows_each_code_on_its_own_pages(example_copy: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from sopdocs.pdf.convert import convert_to_pdf
+
+    result = render_kuesioner_file(example_copy / "kuesioner-pendataan.yaml", tmp_path / "out", copies=60,
+                                   one_file=True, archive=tmp_path / "arsip")
+    pdf = convert_to_pdf(result.docx[0], tmp_path / "pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+    assert len(pages) == 2 * 60  # two pages per copy
+    for index, code in enumerate(result.numbers):
+        for page in pages[2 * index : 2 * index + 2]:
+            assert page.count(code) >= 2 and all(c not in page for c in result.numbers if c != code)
+        assert re.search(rf"{code} – halaman 1\b", pages[2 * index]) and re.search(rf"{code} – halaman 2\b", pages[2 * index + 1])
