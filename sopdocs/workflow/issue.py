@@ -306,9 +306,9 @@ def issue(
         work = Path(tmp)
         reused: IssuedNumber | None = None
         if key and not new_number:
+            # Reusing a number issues none, so the archive check is left to the Transaction
+            # below (it reads every case file: doing it here too would read them twice).
             with register_for(archive.root, on_wait=on_wait) as register:
-                recover_abandoned(archive, register)
-                check_register(archive, register, profile)
                 reused = register.find_by_key(kind.name, key)
         if reused is not None:
             number = reused.number
