@@ -5,6 +5,13 @@
 #     Times New Roman/Arial; without them Writer
 #     substitutes DejaVu and layouts shift)
 #   - poppler-utils (pdftoppm, pdftotext)         poppler-utils
+#   - URW Bookman (metric clone of Bookman Old     fonts-urw-base35
+#     Style, one of the profile's fonts)
+#   - Chromium and its WebDriver (browser tests   chromium chromium-driver
+#     of `sopdocs serve`)
+#   - PostgreSQL server binaries (the shared       postgresql
+#     register's tests start a throw-away
+#     cluster as an unprivileged user)
 #
 # Idempotent: does nothing when everything is present. Installs only as root on a
 # Debian/Ubuntu system (apt-get update once, then install --no-install-recommends).
@@ -25,13 +32,25 @@ fi
 if ! command -v pdftoppm >/dev/null 2>&1; then
     missing+=("poppler-utils")
 fi
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "URW Bookman"; }; then
+    missing+=("fonts-urw-base35")
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+    missing+=("chromium")
+fi
+if ! command -v chromedriver >/dev/null 2>&1; then
+    missing+=("chromium-driver")
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+    missing+=("postgresql")
+fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
-    echo "install-system-deps: LibreOffice, Liberation fonts and poppler-utils already present."
+    echo "install-system-deps: LibreOffice, fonts, poppler-utils, Chromium and PostgreSQL already present."
     exit 0
 fi
 
-hint="sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-liberation2 poppler-utils"
+hint="sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-liberation2 poppler-utils fonts-urw-base35 chromium chromium-driver postgresql"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-system-deps: missing: ${missing[*]}"
@@ -63,7 +82,7 @@ if [ "$need_soffice" -eq 1 ]; then
 fi
 for item in "${missing[@]}"; do
     case "$item" in
-        fonts-liberation2|poppler-utils) packages+=("$item") ;;
+        fonts-liberation2|poppler-utils|fonts-urw-base35|chromium|chromium-driver|postgresql) packages+=("$item") ;;
     esac
 done
 
@@ -73,4 +92,6 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${packages[@]}"
 command -v soffice >/dev/null 2>&1 || { echo "install-system-deps: soffice still missing" >&2; exit 1; }
 fc-list | grep -qi "Liberation Serif" || { echo "install-system-deps: Liberation Serif still missing" >&2; exit 1; }
 command -v pdftoppm >/dev/null 2>&1 || { echo "install-system-deps: pdftoppm still missing" >&2; exit 1; }
+command -v chromedriver >/dev/null 2>&1 || { echo "install-system-deps: chromedriver still missing" >&2; exit 1; }
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { echo "install-system-deps: PostgreSQL (initdb) still missing" >&2; exit 1; }
 echo "install-system-deps: done ($(soffice --version 2>/dev/null | head -n 1))"

@@ -72,7 +72,7 @@ def _templates_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from sopdocs import __version__
-    from sopdocs.cli import archive, number, recap, render, run, schema, search, templates
+    from sopdocs.cli import archive, importsop, number, recap, render, run, schema, search, serve, templates, verify
 
     parser = Parser(
         prog="sopdocs",
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sopdocs {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
     sub.required = True
-    for module in (run, render, number, recap, archive, search, schema, templates):
+    for module in (run, render, number, recap, archive, search, serve, verify, importsop, schema, templates):
         module.add_parser(sub, _templates_arg)
     return parser
 

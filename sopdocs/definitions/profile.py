@@ -100,6 +100,31 @@ class Retensi(_Model):
     nasib_akhir: Literal["musnah", "dinilai kembali", "permanen"]
 
 
+class Margin(_Model):
+    """Page margins in centimetres (tata naskah dinas: left at least 3, bottom at least 2.5)."""
+
+    atas: float = Field(2.0, ge=0.5, le=6.0, description="margin atas (cm)")
+    bawah: float = Field(2.5, ge=0.5, le=6.0, description="margin bawah (cm)")
+    kiri: float = Field(3.0, ge=0.5, le=6.0, description="margin kiri (cm)")
+    kanan: float = Field(2.0, ge=0.5, le=6.0, description="margin kanan (cm)")
+
+
+class TataLetak(_Model):
+    """Page layout every built-in template follows; the rules vary by region, so they are settings."""
+
+    font: Literal["Arial", "Times New Roman", "Bookman Old Style"] = Field(
+        "Arial", description="huruf isi naskah (dicetak dengan padanan metrik bila tidak terpasang)")
+    ukuran_font: float = Field(12.0, ge=9.0, le=14.0, description="ukuran huruf isi (pt)")
+    margin: Margin = Margin()
+    nomor_halaman: Teks = Field("- {halaman} -", description="bentuk nomor halaman 2 dst.; {halaman} diganti nomornya")
+
+
+class Verifikasi(_Model):
+    """Verification of printed documents by their QR code."""
+
+    url: Teks = Field("", description="alamat halaman verifikasi, mis. https://arsip.contoh.go.id/verifikasi (kosong: kode QR tanpa alamat)")
+
+
 class AgencyProfile(_Model):
     """The agency whose documents these are (validated from YAML)."""
 
@@ -115,6 +140,8 @@ class AgencyProfile(_Model):
     kode_unit: Teks = Field(description="kode unit pengolah untuk nomor naskah")
     kota: Teks = Field(description="tempat pada baris tanggal, mis. Kota, 02 Januari 2024")
     kertas: Literal["A4", "F4"] = "A4"
+    tata_letak: TataLetak = TataLetak()
+    verifikasi: Verifikasi = Verifikasi()
     gaya_tanggal: GayaTanggal = GayaTanggal()
     kepala: Pejabat
     hari_libur: HariLibur = HariLibur()
