@@ -22,17 +22,21 @@ set -euo pipefail
 missing=()
 need_soffice=0
 
+# grep without -q reads all of fc-list's output: with -q it stops at the first match, fc-list
+# dies of SIGPIPE, and under pipefail a present font reads as missing.
+has_font() { command -v fc-list >/dev/null 2>&1 && fc-list : family | grep -i "$1" >/dev/null; }
+
 if ! command -v soffice >/dev/null 2>&1; then
     need_soffice=1
     missing+=("LibreOffice Writer (soffice)")
 fi
-if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "Liberation Serif"; }; then
+if ! has_font "Liberation Serif"; then
     missing+=("fonts-liberation2")
 fi
 if ! command -v pdftoppm >/dev/null 2>&1; then
     missing+=("poppler-utils")
 fi
-if ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "URW Bookman"; }; then
+if ! has_font "URW Bookman"; then
     missing+=("fonts-urw-base35")
 fi
 if ! command -v chromium >/dev/null 2>&1; then
@@ -90,7 +94,7 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${packages[@]}"
 
 # Check the result rather than trusting apt's exit code.
 command -v soffice >/dev/null 2>&1 || { echo "install-system-deps: soffice still missing" >&2; exit 1; }
-fc-list | grep -qi "Liberation Serif" || { echo "install-system-deps: Liberation Serif still missing" >&2; exit 1; }
+has_font "Liberation Serif" || { echo "install-system-deps: Liberation Serif still missing" >&2; exit 1; }
 command -v pdftoppm >/dev/null 2>&1 || { echo "install-system-deps: pdftoppm still missing" >&2; exit 1; }
 command -v chromedriver >/dev/null 2>&1 || { echo "install-system-deps: chromedriver still missing" >&2; exit 1; }
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { echo "install-system-deps: PostgreSQL (initdb) still missing" >&2; exit 1; }
