@@ -33,9 +33,10 @@ IndexBackend = Literal["whoosh", "tantivy"]
 class ArchiveSettings(BaseModel):
     """What ``pengaturan.yaml`` may say (every key optional)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    register: Teks = Field("", description="kosong: register SQLite di folder arsip; atau postgresql://... untuk register bersama")
+    # ``register`` in the file (the Python name avoids shadowing BaseModel.register).
+    register_url: Teks = Field("", alias="register", description="kosong: register SQLite di folder arsip; atau postgresql://... untuk register bersama")
     indeks: IndexBackend = Field("whoosh", description="mesin indeks pencarian: whoosh (bawaan) atau tantivy (arsip besar)")
     instansi: Teks = Field("", description="nama instansi pemilik arsip ini (untuk arsip yang diserahkan ke arsip provinsi)")
 
