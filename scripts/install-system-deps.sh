@@ -9,6 +9,8 @@
 #     Style, one of the profile's fonts)
 #   - Chromium and its WebDriver (browser tests   chromium chromium-driver
 #     of `sopdocs serve`)
+#   - LibreOffice's Python bridge (the resident  python3-uno
+#     PDF converter drives soffice over UNO)
 #   - PostgreSQL server binaries (the shared       postgresql
 #     register's tests start a throw-away
 #     cluster as an unprivileged user)
@@ -39,6 +41,9 @@ fi
 if ! has_font "URW Bookman"; then
     missing+=("fonts-urw-base35")
 fi
+if ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+    missing+=("python3-uno")
+fi
 if ! command -v chromium >/dev/null 2>&1; then
     missing+=("chromium")
 fi
@@ -54,7 +59,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
 fi
 
-hint="sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-liberation2 poppler-utils fonts-urw-base35 chromium chromium-driver postgresql"
+hint="sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-liberation2 poppler-utils fonts-urw-base35 chromium chromium-driver postgresql python3-uno"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-system-deps: missing: ${missing[*]}"
@@ -86,7 +91,7 @@ if [ "$need_soffice" -eq 1 ]; then
 fi
 for item in "${missing[@]}"; do
     case "$item" in
-        fonts-liberation2|poppler-utils|fonts-urw-base35|chromium|chromium-driver|postgresql) packages+=("$item") ;;
+        fonts-liberation2|poppler-utils|fonts-urw-base35|chromium|chromium-driver|postgresql|python3-uno) packages+=("$item") ;;
     esac
 done
 
@@ -96,6 +101,7 @@ apt-get "${apt_opts[@]}" install -y --no-install-recommends "${packages[@]}"
 command -v soffice >/dev/null 2>&1 || { echo "install-system-deps: soffice still missing" >&2; exit 1; }
 has_font "Liberation Serif" || { echo "install-system-deps: Liberation Serif still missing" >&2; exit 1; }
 command -v pdftoppm >/dev/null 2>&1 || { echo "install-system-deps: pdftoppm still missing" >&2; exit 1; }
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || { echo "install-system-deps: python3-uno still missing" >&2; exit 1; }
 command -v chromedriver >/dev/null 2>&1 || { echo "install-system-deps: chromedriver still missing" >&2; exit 1; }
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { echo "install-system-deps: PostgreSQL (initdb) still missing" >&2; exit 1; }
 echo "install-system-deps: done ($(soffice --version 2>/dev/null | head -n 1))"

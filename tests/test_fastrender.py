@@ -28,7 +28,7 @@ from lxml import etree
 from conftest import requires_libreoffice
 from sopdocs.docx import compiled as fastrender
 from sopdocs.errors import RenderError
-from sopdocs.docx.compiled import CompiledTemplate, Paper, ProgressBar, render_many, render_plain
+from sopdocs.docx.compiled import CompiledTemplate, Paper, ProgressBar, render_plain
 from sopdocs.docx.render import DocxFragment, Image, builtin_templates_dir, paper_setter, render_docx, template_variables
 from sopdocs.kinds.registry import kinds
 
@@ -590,65 +590,8 @@ def test_subdoc_is_refused_not_rendered_without_its_parts(tmp_path: Path) -> Non
     assert not (tmp_path / "o.docx").exists()
 
 
-# --------------------------------------------------------------------------- batches
-
-
-def test_render_many_in_process(tmp_path: Path) -> None:
-    template = simple_template(tmp_path / "t.docx", "Nomor {{ n }}")
-    seen: list[tuple[int, int]] = []
-    paths = render_many(template, [{"n": i} for i in range(7)], tmp_path / "out", progress=lambda d, t: seen.append((d, t)))
-    assert [p.name for p in paths] == [f"t-{i:05d}.docx" for i in range(1, 8)]
-    assert [f"Nomor {i}" in _texts(p) for i, p in enumerate(paths)] == [True] * 7
-    assert seen[0] == (0, 7) and seen[-1] == (7, 7) and [d for d, _ in seen] == sorted(d for d, _ in seen)
-
-
-def test_render_many_with_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastrender, "_POOL_MIN_SECONDS", 0.0)  # use the pool even for a small batch
-    monkeypatch.setattr(fastrender, "_CHUNK_SECONDS", 0.0)  # small chunks: the worker gets some
-    template = edge_template(tmp_path / "edge.docx")
-    base = edge_context(tmp_path)
-    contexts = [{**base, "nomor": f"800/{i}"} for i in range(60)]
-    targets = [tmp_path / "out" / f"surat-{i}.docx" for i in range(60)]
-    seen: list[int] = []
-    paths = render_many(template, contexts, targets, workers=2, paper="F4", progress=lambda d, t: seen.append(d))
-    assert paths == targets and seen[-1] == 60 and seen == sorted(seen)
-    reference = render_plain(template, contexts[59], tmp_path / "ref.docx", postprocess=paper_setter("F4"))
-    assert_same_document(paths[59], reference)  # rendered by the worker process (taken from the back)
-    assert all("Halaman kaki 800/%d" % i in _texts(p) for i, p in enumerate(paths))
-
-
-def test_render_many_names_the_failing_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastrender, "_POOL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(fastrender, "_CHUNK_SECONDS", 0.0)
-    template = simple_template(tmp_path / "t.docx", "{{ a }} {{ b }}")
-    contexts: list[dict[str, Any]] = [{"a": i, "b": i} for i in range(40)]
-    contexts[38] = {"a": 1}  # near the end: a worker renders it
-    with pytest.raises(RenderError, match=r"dokumen ke-39 \(t-00039.docx\).*\bb\b"):
-        render_many(template, contexts, tmp_path / "out", workers=2)
-
-
-class _Unpicklable(dict):  # type: ignore[type-arg]
-    def __reduce__(self) -> Any:
-        raise TypeError("tidak dapat di-pickle")
-
-
-def test_render_many_renders_here_what_cannot_reach_a_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastrender, "_POOL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(fastrender, "_CHUNK_SECONDS", 0.0)
-    template = simple_template(tmp_path / "t.docx", "Nomor {{ a }}")
-    contexts: list[dict[str, Any]] = [{"a": i} for i in range(30)]
-    # Contexts hold data only (a function is refused), but a mapping may still refuse pickling.
-    contexts[29]["tidak_terpakai"] = _Unpicklable(x=1)  # cannot be pickled for a worker process
-    paths = render_many(template, contexts, tmp_path / "out", workers=2)
-    assert [f"Nomor {i}" in _texts(p) for i, p in enumerate(paths)] == [True] * 30
-
-
-def test_render_many_refuses_mismatched_outputs(tmp_path: Path) -> None:
-    template = simple_template(tmp_path / "t.docx", "{{ a }}")
-    with pytest.raises(RenderError, match="jumlah"):
-        render_many(template, [{"a": 1}, {"a": 2}], [tmp_path / "x.docx"])
-    with pytest.raises(RenderError, match="ganda"):
-        render_many(template, [{"a": 1}, {"a": 2}], [tmp_path / "x.docx", tmp_path / "x.docx"])
+# --------------------------------------------------------------------------- progress
+# (render_many and its worker processes left in issue 16: measured slower than one core)
 
 
 def test_progress_bar_draws_only_when_forced_or_on_a_terminal() -> None:

@@ -15,10 +15,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from whoosh.util.filelock import FileLock
+from typing import TYPE_CHECKING
 
 from sopdocs.errors import SopdocsError
+
+if TYPE_CHECKING:  # imported on first use: whoosh.util pulls in urllib, http and ssl (~25 ms)
+    from whoosh.util.filelock import FileLock
 
 
 class LockTimeoutError(SopdocsError):
@@ -72,6 +74,8 @@ class InterProcessLock:
                 return True
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _check_lock_path(self.path)
+            from whoosh.util.filelock import FileLock
+
             lock = FileLock(str(self.path))
             if not lock.acquire(blocking=False):
                 return False

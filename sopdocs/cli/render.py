@@ -15,19 +15,17 @@ from sopdocs.cli import overwrite_arg, say, warn
 from sopdocs.outputs import printable
 
 
-def _renderable() -> dict[str, Any]:
-    from sopdocs.kinds.registry import kinds
-
-    return {name: kind for name, kind in sorted(kinds().items()) if kind.renderable}
-
-
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
-    kinds = _renderable()
-    described = "; ".join(f"{name}: {kind.label}" + (" (bernomor)" if kind.numbered else "")
-                          for name, kind in kinds.items())
+    # Light records of the built-in kinds: building the parser imports no kind module.
+    from sopdocs.kinds.registry import KindNames, builtin_kind_infos
+
+    infos = builtin_kind_infos()
+    names = KindNames(lambda info: info.renderable)
+    described = "; ".join(f"{name}: {infos[name].label}" + (" (bernomor)" if infos[name].numbered else "")
+                          for name in names.builtin())
     parser = sub.add_parser("render", help="buat dokumen dari berkas definisi (YAML)",
                             description=f"Jenis dokumen: {described}.")
-    parser.add_argument("kind", choices=list(kinds), help="jenis dokumen")
+    parser.add_argument("kind", choices=names, metavar=names.metavar(), help="jenis dokumen")
     parser.add_argument("file", type=Path, help="berkas definisi YAML")
     parser.add_argument("-o", "--out", type=Path, default=Path("out"), help="folder atau nama berkas .docx (bawaan: out/)")
     overwrite_arg(parser)
@@ -73,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"galat: --berkas tidak berlaku untuk {args.kind}", file=sys.stderr)
         return 2
     check_out(args.out, archive=args.archive, overwrite=args.overwrite)
+    if args.pdf:
+        from sopdocs.pdf.convert import prepare_converter
+
+        prepare_converter()  # LibreOffice missing: refused now; else it starts while the document is made
     result = render_definition(
         kind.name, args.file, args.out, profile=args.profile, templates=args.templates, pdf=args.pdf,
         archive=args.archive, konsep=args.konsep, new_number=args.new_number, case_id=args.case,

@@ -46,9 +46,7 @@ from __future__ import annotations
 import copy
 import functools
 import io
-import multiprocessing
 import os
-import pickle
 import re
 import struct
 import sys
@@ -56,9 +54,9 @@ import threading
 import time
 import zipfile
 import zlib
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -83,6 +81,15 @@ from lxml import etree
 
 from sopdocs.errors import RenderError, SopdocsError
 from sopdocs.docx.integrity import guard_output
+from sopdocs.docx.layout import (
+    PageLayout,
+    Paper,
+    added_parts,
+    apply_sections,
+    apply_styles,
+    apply_to_document,
+)
+from sopdocs.docx.layout import text_width as layout_text_width
 from sopdocs.docx.engine import (
     Image,
     TemplateData,
@@ -109,7 +116,6 @@ __all__ = [
     "Paper",
     "ProgressBar",
     "clear_cache",
-    "render_many",
     "render_plain",
 ]
 
@@ -138,19 +144,6 @@ def _body_parser() -> Any:
     if parser is None:
         parser = _PARSERS.body = etree.XMLParser(resolve_entities=False)
     return parser
-
-
-@dataclass(frozen=True)
-class Paper:
-    """Paper size for every section ("A4"/"F4"); orientation from the template unless given.
-
-    The fast-path counterpart of :func:`sopdocs.docx.render.paper_setter` (same result).
-    """
-
-    name: str
-    landscape: bool | None = None
-    margins: tuple[int, int, int, int] | None = None
-    """(top, right, bottom, left) in twips; ``None`` keeps the template's margins."""
 
 
 # --------------------------------------------------------------------------- zip writing
@@ -456,6 +449,8 @@ class _RenderState:
         self.current_rendering_part: _PartShim | None = None  # read by docxtpl's InlineImage
         self.new_images: list[tuple[str, _DocxImage]] = []
         self.added_rels: dict[str, list[_Rel]] = {}
+        self.page_number_parts = False  # the layout's page-number parts are referred to
+        self.new_parts: list[tuple[str, str]] = []  # (partname, content type) of added XML parts
 
     def image_part(self, image: _DocxImage) -> tuple[str, _DocxImage]:
         for known in self.compiled._images:
@@ -777,6 +772,7 @@ class CompiledTemplate:
         rendered = {self._document_partname, self._core_partname}
         rendered |= {p.partname for p in self._hdrftr} | {p.partname for p in self._footnotes}
         self._parts: list[tuple[str, str]] = [(str(p.partname), p.content_type) for p in parts]
+        self._styles_partname = next((name for name, ctype in self._parts if ctype == CT.WML_STYLES), None)
         self._rels: dict[str, list[_Rel]] = {}
         self._rels_entries: dict[str, _Entry] = {}
         self._static: dict[str, _Entry] = {}  # untouched parts, template bytes as they are
@@ -847,8 +843,54 @@ class CompiledTemplate:
         root = copy.deepcopy(self._skeleton)
         root.insert(self._body_index, tree)
         if paper is not None:
+            design_width = layout_text_width(root)  # the template's, before the profile's paper
             _apply_paper(root, paper)
+            if paper.layout is not None and apply_sections(root, self._own_layout(paper.layout), design_width):
+                state.page_number_parts = True
         return _deflate(self._document_partname[1:], serialize_part_xml(root))
+
+    def _own_layout(self, layout: PageLayout) -> PageLayout:
+        """``layout`` without page numbers when the template already has parts by their names."""
+        taken = {name for name, _ in self._parts} | {r.rid for r in self._rels.get(self._document_partname, [])}
+        if any(rid in taken or name in taken for rid, name, _ in added_parts(layout)):
+            return dataclasses.replace(layout, page_number="")
+        return layout
+
+    def _styles_entry(self, layout: PageLayout) -> _Entry | None:
+        """The styles part with the layout's fonts and sizes (one per layout, remembered)."""
+        if self._styles_partname is None:
+            return None
+        key = ("styles", layout)
+        entry = self._memo.get(key)
+        if entry is None:
+            static = self._static[self._styles_partname]
+            data = static.data if static.method == zipfile.ZIP_STORED else zlib.decompress(static.data, -15)
+            styles = _parse_strict(data)
+            apply_styles(styles, layout)
+            entry = _deflate(self._styles_partname[1:], serialize_part_xml(styles))
+            self._remember(key, entry)
+        return entry
+
+    def _layout_entries(self, layout: PageLayout, state: _RenderState, fresh: dict[str, _Entry]) -> list[_Entry]:
+        """Styles changed in ``fresh``; the page-number parts (returned) related from the body."""
+        styles = self._styles_entry(layout)
+        if styles is not None and self._styles_partname is not None:
+            fresh[self._styles_partname] = styles
+        if not state.page_number_parts:
+            return []
+        content_type, reltype = layout.part_type
+        made = []
+        for rid, partname, xml in added_parts(layout):
+            ref = PackURI(partname).relative_ref(PackURI(self._document_partname).baseURI)
+            state.added_rels.setdefault(self._document_partname, []).append(_Rel(rid, reltype, ref, False, partname))
+            state.new_parts.append((partname, content_type))
+            key = ("layout part", partname, xml)
+            entry = self._memo.get(key)
+            if entry is None:
+                entry = _deflate(partname[1:], xml)
+                self._remember(key, entry)
+            made.append(entry)
+        return made
 
     def _render_hdrftr(self, part: _TemplatedPart, values: dict[str, Any], state: _RenderState) -> _Entry:
         if part.constant is not None:
@@ -995,9 +1037,11 @@ class CompiledTemplate:
             for part in self._footnotes:
                 fresh[part.partname] = self._render_footnotes(part, values, state)
             fresh[self._core_partname] = core
+        layout_parts = self._layout_entries(paper.layout, state, fresh) if paper and paper.layout else []
 
-        if state.new_images:
-            content_types = self._content_types_entry([(p, img.content_type) for p, img in state.new_images])
+        if state.new_images or state.new_parts:
+            content_types = self._content_types_entry(
+                [(p, img.content_type) for p, img in state.new_images] + state.new_parts)
         else:
             content_types = self._content_types
         entries = [content_types]
@@ -1013,6 +1057,7 @@ class CompiledTemplate:
                 entries.append(self._rels_with(source, str(PackURI(source).rels_uri), added))
         for partname, image in state.new_images:
             entries.append(_media_entry(partname[1:], image))
+        entries.extend(layout_parts)
         return entries
 
     def _rels_with(self, source: str, rels_name: str, added: list[_Rel]) -> _Entry:
@@ -1038,7 +1083,7 @@ def _as_paper(paper: Paper | str | None) -> Paper | None:
         result = paper
     else:
         result = Paper(str(paper))
-    if result is not None:
+    if result is not None and (result.name or result.layout is None):
         from sopdocs.definitions.profile import PAPER_MM
 
         if result.name not in PAPER_MM:
@@ -1049,6 +1094,8 @@ def _as_paper(paper: Paper | str | None) -> Paper | None:
 def _apply_paper(root: Any, paper: Paper) -> None:
     # paper_setter only reads/writes each section's w:sectPr, so a Document wrapper
     # around the rendered element (no part) gives exactly its result.
+    if not paper.name:  # a layout only: the template's page size and margins stay
+        return
     paper_setter(paper.name, landscape=paper.landscape, margins=paper.margins)(_DocxDocument(root, None))  # type: ignore[arg-type]
 
 
@@ -1061,7 +1108,11 @@ def _chain(
 
     def apply(document: Any) -> None:
         if paper is not None:
-            paper_setter(paper.name, landscape=paper.landscape, margins=paper.margins)(document)
+            design_width = layout_text_width(document.element)
+            if paper.name:
+                paper_setter(paper.name, landscape=paper.landscape, margins=paper.margins)(document)
+            if paper.layout is not None:
+                apply_to_document(document, paper.layout, design_width)
         for name, value in (properties or {}).items():
             setattr(document.core_properties, name, value)
         if postprocess is not None:
@@ -1114,178 +1165,11 @@ def render_plain(
     return atomic_save(tpl.save, out)
 
 
-# --------------------------------------------------------------------------- batches
-
-# Below this estimated single-core time a batch is rendered in-process: starting worker
-# processes (spawn: a fresh interpreter importing sopdocs) costs more than it saves.
-_POOL_MIN_SECONDS = 1.0
-_CHUNK_SECONDS = 0.05
-
-
-def _cpu_count() -> int:
-    if hasattr(os, "process_cpu_count"):
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _worker_init(template: str) -> None:
-    CompiledTemplate.load(template)
-
-
-def _worker_render(template: str, jobs: list[tuple[int, Any, str]], paper: Paper | None) -> tuple[int, int, str | None]:
-    """Render ``jobs`` in a worker; returns (done, failed index or -1, error message)."""
-    compiled = CompiledTemplate.load(template)
-    done = 0
-    for index, context, out in jobs:
-        try:
-            compiled.render(context, Path(out), paper=paper)
-        except SopdocsError as exc:
-            return done, index, str(exc)
-        done += 1
-    return done, -1, None
-
-
-def _picklable(value: Any) -> bool:
-    try:
-        pickle.dumps(value)
-    except Exception:
-        return False
-    return True
-
-
-def render_many(
-    template: Path | str | CompiledTemplate,
-    contexts: Iterable[Mapping[str, Any]],
-    out: Path | str | Sequence[Path | str],
-    *,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    paper: Paper | str | None = None,
-    name: Callable[[int, Mapping[str, Any]], str] | None = None,
-) -> list[Path]:
-    """Render one document per context; return the paths in the order of ``contexts``.
-
-    ``out`` is a folder (files named by ``name(index, context)``, default
-    ``<template stem>-00001.docx``...) or one path per context. ``workers`` defaults to
-    the usable CPU count: this process renders from the start, and for a batch big enough
-    to pay for it (about a second of work) worker processes are started once ('spawn',
-    safe on Windows), each compiling the template once. ``progress(done, total)`` is
-    called as documents finish. The first failing document stops the batch with a
-    RenderError naming it; documents already written stay.
-    """
-    compiled = template if isinstance(template, CompiledTemplate) else CompiledTemplate.load(template)
-    paper = _as_paper(paper)
-    items = list(contexts)
-    total = len(items)
-    if isinstance(out, (str, Path)):
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = compiled.path.stem
-        namer = name or (lambda i, _ctx: f"{stem}-{i + 1:05d}.docx")
-        targets = [folder / namer(i, ctx) for i, ctx in enumerate(items)]
-    else:
-        targets = [Path(p) for p in out]
-        if len(targets) != total:
-            raise RenderError(f"jumlah berkas keluaran ({len(targets)}) tidak sama dengan jumlah dokumen ({total})")
-    if len(set(targets)) != total:
-        raise RenderError("nama berkas keluaran ganda dalam satu batch")
-    workers = _cpu_count() if workers is None else max(1, int(workers))
-    report = progress or (lambda _done, _total: None)
-    report(0, total)
-
-    def fail(index: int, message: str) -> RenderError:
-        return RenderError(f"dokumen ke-{index + 1} ({targets[index].name}): {message}")
-
-    done = 0
-
-    def render_here(start: int, end: int) -> None:
-        nonlocal done
-        for index in range(start, end):
-            try:
-                compiled.render(items[index], targets[index], paper=paper)
-            except SopdocsError as exc:
-                raise fail(index, str(exc)) from None
-            done += 1
-            report(done, total)
-
-    # The first documents, in this process, tell the cost of one document.
-    started = time.perf_counter()
-    position = 0
-    while position < total and (position < 4 or time.perf_counter() - started < _CHUNK_SECONDS):
-        render_here(position, position + 1)
-        position += 1
-    if position == total:
-        return targets
-    per_doc = (time.perf_counter() - started) / position
-    use_pool = (
-        workers > 1
-        and per_doc * (total - position) >= _POOL_MIN_SECONDS
-        and _picklable(items[position])
-    )
-    if not use_pool:
-        render_here(position, total)
-        return targets
-
-    chunk = max(4, min(64, round(_CHUNK_SECONDS / max(per_doc, 1e-6))))
-    ranges = deque((i, min(i + chunk, total)) for i in range(position, total, chunk))
-    template_path = str(compiled.path.resolve())
-    pool = ProcessPoolExecutor(
-        max_workers=workers - 1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        initargs=(template_path,),
-    )
-    in_flight: dict[Future[Any], tuple[int, int]] = {}
-    limit = workers  # each worker process: one chunk running, about one waiting
-    pool_usable = True
-
-    def refill() -> None:
-        while pool_usable and ranges and len(in_flight) < limit:
-            start, end = ranges.pop()  # workers take from the back, this process from the front
-            jobs = [(i, items[i], str(targets[i])) for i in range(start, end)]
-            in_flight[pool.submit(_worker_render, template_path, jobs, paper)] = (start, end)
-
-    def harvest(block: bool) -> None:
-        nonlocal done, pool_usable
-        if not in_flight:
-            return
-        finished, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        for future in finished:
-            start, end = in_flight.pop(future)
-            try:
-                count, failed, message = future.result()
-            except Exception:
-                # A context that does not pickle, a worker that died: render those here
-                # (a real bug then raises in this process, with its traceback).
-                pool_usable = False
-                ranges.appendleft((start, end))
-                continue
-            done += count
-            report(done, total)
-            if failed >= 0:
-                raise fail(failed, message or "")
-
-    try:
-        refill()
-        while ranges or in_flight:
-            if ranges:
-                render_here(*ranges.popleft())
-                harvest(block=False)
-            else:
-                harvest(block=True)
-            refill()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return targets
-
-
 # --------------------------------------------------------------------------- progress bar
 
 
 class ProgressBar:
-    """A dependency-free text progress bar, usable as ``render_many(progress=...)``.
+    """A dependency-free text progress bar, usable as a ``progress(done, total)`` callback.
 
     Draws on ``stream`` (stderr by default) only when it is a terminal, or when ``force``.
     """

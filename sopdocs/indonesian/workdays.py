@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
-import holidays
-
 from sopdocs.indonesian.dates import format_tanggal, parse_tanggal
 from sopdocs.errors import DateError
 
@@ -66,6 +64,8 @@ class WorkCalendar:
     def _load(self, year: int) -> None:
         if year in self._loaded:
             return
+        import holidays  # ~45 ms: imported when a year is first needed, not by every command
+
         categories = ("public", "government") if self.cuti_bersama else ("public",)
         found = holidays.country_holidays(
             "ID", years=year, categories=categories, language="id"

@@ -18,27 +18,54 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from sopdocs.docx.render import builtin_examples_dir, kop_logo, render_docx, template_variables
 from sopdocs.errors import Problem, SopdocsError
 
-#: Modules that register the built-in kinds (imported on first use of the registry).
-BUILTIN_KINDS = (
-    "sopdocs.kinds.sop.sopsheet",
-    "sopdocs.kinds.surattugas",
-    "sopdocs.kinds.suratundangan",
-    "sopdocs.kinds.kuesioner.kuesioner",
-    "sopdocs.kinds.notadinas",
-    "sopdocs.kinds.disposisi",
-    "sopdocs.kinds.daftararsip",
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """What the command line knows of a built-in kind without importing its module
+    (``sopdocs --help`` and ``number take`` must not pay for every kind's template code).
+
+    ``tests/test_startup.py`` checks each record against the :class:`DocumentKind` its
+    module registers, so the two cannot drift apart.
+    """
+
+    name: str
+    module: str
+    label: str
+    numbered: bool = False
+    renderable: bool = False
+    schema: bool = False
+    """Has a definition model (``sopdocs schema NAME``)."""
+    code: str | None = None
+    """:attr:`DocumentKind.code`, the default classification code (``number take``)."""
+
+
+#: The built-in kinds and the modules that register them (imported on first use of a
+#: kind). An entry may also be a bare module name: it works, but then listing kinds
+#: imports that module (slower start-up); give a :class:`KindInfo` instead.
+BUILTIN_KINDS: tuple[KindInfo | str, ...] = (
+    KindInfo("sop", "sopdocs.kinds.sop.sopsheet", "SOP", renderable=True, schema=True, code="000.8.3.3"),
+    KindInfo("surat-tugas", "sopdocs.kinds.surattugas", "Surat Tugas", numbered=True, renderable=True, schema=True,
+             code="800.1.11.1"),
+    KindInfo("surat-undangan", "sopdocs.kinds.suratundangan", "Surat Undangan", numbered=True, renderable=True,
+             schema=True, code="005"),
+    KindInfo("kuesioner", "sopdocs.kinds.kuesioner.kuesioner", "Kuesioner", renderable=True, schema=True),
+    KindInfo("nota-dinas", "sopdocs.kinds.notadinas", "Nota Dinas", numbered=True, code="000.1.2"),
+    KindInfo("disposisi", "sopdocs.kinds.disposisi", "Lembar Disposisi", renderable=True, schema=True,
+             code="000.1.2"),
+    KindInfo("daftar-arsip", "sopdocs.kinds.daftararsip", "Daftar Arsip"),
+    KindInfo("tanda-terima", "sopdocs.kinds.tandaterima", "Tanda Terima Eksemplar Kuesioner"),
 )
 #: Entry-point group through which other packages add kinds.
 ENTRY_POINT_GROUP = "sopdocs.kinds"
@@ -139,7 +166,9 @@ def sample_profile() -> Any:
 
 
 _KINDS: dict[str, DocumentKind] = {}
+_ORIGIN: dict[str, str] = {}  # kind name -> the module that registered it
 _loaded = False
+_plugins_loaded = False
 
 
 def register_kind(kind: DocumentKind) -> DocumentKind:
@@ -148,18 +177,106 @@ def register_kind(kind: DocumentKind) -> DocumentKind:
     if existing is not None and existing is not kind and existing.template != kind.template:
         raise SopdocsError(f"jenis dokumen {kind.name!r} didaftarkan dua kali")
     _KINDS[kind.name] = kind
+    caller = getattr(sys, "_getframe", None)
+    _ORIGIN[kind.name] = caller(1).f_globals.get("__name__", "") if caller is not None else ""
     return kind
+
+
+def _module(entry: KindInfo | str) -> str:
+    return entry.module if isinstance(entry, KindInfo) else entry
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    from importlib.metadata import entry_points  # ~20 ms: only when a kind is not a built-in one
+
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        point.load()
+    _plugins_loaded = True
 
 
 def _load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for module in BUILTIN_KINDS:
-        importlib.import_module(module)
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        point.load()
+    for entry in BUILTIN_KINDS:
+        importlib.import_module(_module(entry))
+    _load_plugins()
     _loaded = True
+
+
+def _info(kind: DocumentKind) -> KindInfo:
+    return KindInfo(kind.name, _ORIGIN.get(kind.name, ""), kind.label, numbered=kind.numbered,
+                    renderable=kind.renderable, schema=kind.model is not None, code=kind.code)
+
+
+def builtin_kind_infos() -> dict[str, KindInfo]:
+    """The built-in kinds as light records, by name, without importing their modules
+    (except a bare module name in :data:`BUILTIN_KINDS`, which must be imported to be known)."""
+    found: dict[str, KindInfo] = {}
+    for entry in BUILTIN_KINDS:
+        if isinstance(entry, KindInfo):
+            found[entry.name] = entry
+            continue
+        importlib.import_module(entry)
+        for name, origin in list(_ORIGIN.items()):
+            if origin == entry:
+                found[name] = _info(_KINDS[name])
+    return found
+
+
+def _other_kind_infos() -> dict[str, KindInfo]:
+    """Kinds registered by modules other than the built-in ones (third-party kinds, after
+    loading the entry points), without importing the built-in kind modules."""
+    _load_plugins()
+    builtin = {_module(entry) for entry in BUILTIN_KINDS}
+    return {name: _info(kind) for name, kind in list(_KINDS.items()) if _ORIGIN.get(name) not in builtin}
+
+
+def kind_infos() -> dict[str, KindInfo]:
+    """Every kind as a light record, by name: the built-in ones without importing their
+    modules, third-party ones after loading them."""
+    return {**_other_kind_infos(), **builtin_kind_infos()}
+
+
+def kind_info(name: str) -> KindInfo | None:
+    """The light record of kind ``name`` (see :func:`kind_infos`); ``None`` when no kind
+    has that name (``foto``, ``rekap``: archive items that are not document kinds)."""
+    info = builtin_kind_infos().get(name)
+    return info if info is not None else _other_kind_infos().get(name)
+
+
+class KindNames:
+    """The names of the kinds that pass ``keep``, for argparse ``choices``: the built-in
+    ones answer from :data:`BUILTIN_KINDS` without importing anything; a name that is not
+    built in loads every kind (third-party ones included) before it is refused."""
+
+    def __init__(self, keep: Callable[[KindInfo], bool], extra: tuple[str, ...] = ()) -> None:
+        self._keep = keep
+        self._extra = extra
+
+    def builtin(self) -> list[str]:
+        """The built-in names, sorted, then the extra ones (the usage line)."""
+        return [*sorted(name for name, info in builtin_kind_infos().items() if self._keep(info)), *self._extra]
+
+    def all(self) -> list[str]:
+        """Every name, third-party kinds included (loads those)."""
+        return [*sorted(name for name, info in kind_infos().items() if self._keep(info)), *self._extra]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.builtin() or name in self.all()
+
+    def __len__(self) -> int:
+        return len(self.all())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.all())
+
+    def metavar(self) -> str:
+        """``{a,b,c}``, as argparse writes choices, from the built-in names only."""
+        return "{" + ",".join(self.builtin()) + "}"
 
 
 def kinds() -> dict[str, DocumentKind]:
@@ -178,8 +295,8 @@ def get_kind(name: str) -> DocumentKind:
 
 def label(name: str) -> str:
     """The human label of a kind name (the name itself for kinds not registered: photos...)."""
-    kind = kinds().get(name)
-    return kind.label if kind is not None else name
+    info = kind_info(name)
+    return info.label if info is not None else name
 
 
 @dataclass
@@ -197,6 +314,8 @@ class TemplateReport:
 
 def check_templates(folder: Path) -> list[TemplateReport]:
     """Check every template in ``folder`` that belongs to a known document kind."""
+    from sopdocs.docx.render import builtin_examples_dir, kop_logo, render_docx, template_variables
+
     folder = Path(folder)
     if not folder.is_dir():
         raise SopdocsError(f"folder templat tidak ditemukan: {folder}")

@@ -18,11 +18,16 @@ Design notes (each is a trap met in practice):
 * PDF/A-2b is requested twice: by the JSON filter options (LibreOffice >= 7.4) and by a
   setting written into the fresh profile (understood by older versions, which ignore the
   JSON). The result is checked for the PDF/A identification in its XMP metadata.
+* Starting LibreOffice is most of the wait, so a process that converts keeps one
+  LibreOffice running (:mod:`sopdocs.pdf.resident`, over UNO) and sends it every document;
+  :func:`prepare_converter` starts it early, in the background. Where that cannot run (no
+  Python with LibreOffice's ``uno`` module) or breaks, the batch runs above are used.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -31,8 +36,12 @@ import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sopdocs.errors import ConversionError
+
+if TYPE_CHECKING:
+    from sopdocs.pdf.resident import ResidentConverter
 
 ENV_VAR = "SOPDOCS_SOFFICE"
 
@@ -325,6 +334,75 @@ def _convert_batch(
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def prepare_converter(parallel: int = 1) -> Path:
+    """Check that LibreOffice is there (ConversionError with the install hint if not) and
+    start ``parallel`` resident LibreOffices in the background (two for a run that makes
+    many PDFs at once), so they are ready by the time the documents are. Returns soffice."""
+    from sopdocs.pdf import resident
+
+    soffice = require_soffice()
+    resident.start_in_background(soffice, parallel)
+    return soffice
+
+
+def _convert_resident(
+    converters: Sequence[ResidentConverter], docxs: Sequence[Path], out_dir: Path, pdfa: bool, timeout: float
+) -> list[Path]:
+    """The documents through the resident LibreOffices (biggest first, each running one
+    taking the next); returns those not converted (refused, or left when one broke), which
+    the caller gives to a batch run. ``timeout`` is the limit for one document."""
+    from sopdocs.pdf.resident import ConversionTimeout
+
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".sopdocs-pdf-", dir=out_dir)).resolve()  # UNO needs absolute paths
+    except OSError as exc:
+        raise ConversionError(f"{out_dir}: folder keluaran tidak dapat ditulisi ({exc}).") from exc
+    todo = queue.Queue[Path]()
+    for docx in sorted(docxs, key=lambda d: d.stat().st_size, reverse=True):
+        todo.put(docx)
+    done: set[Path] = set()
+    timeouts: list[ConversionTimeout] = []
+    broken: list[bool] = []
+
+    def work(converter: ResidentConverter) -> None:
+        while not timeouts and not broken:
+            try:
+                docx = todo.get_nowait()
+            except queue.Empty:
+                return
+            produced = staging / (docx.stem + ".pdf")
+            try:
+                converter.convert(docx, produced, pdfa=pdfa, timeout=timeout)
+            except ConversionTimeout as exc:
+                timeouts.append(exc)
+                return
+            except ConversionError:  # refused here: the batch run tries it, and reports it
+                continue
+            except Exception:  # ResidentUnavailable: what is left goes to a batch run
+                broken.append(True)
+                return
+            if _looks_like_pdf(produced, pdfa) is not None:
+                continue
+            try:
+                os.replace(produced, out_dir / produced.name)
+            except OSError:  # Windows: target open in a PDF viewer (the batch run says so)
+                continue
+            done.add(docx)
+
+    try:
+        used = list(converters)[: max(1, len(docxs))]
+        if len(used) == 1:
+            work(used[0])
+        else:
+            with ThreadPoolExecutor(max_workers=len(used)) as pool:
+                list(pool.map(work, used))
+        if timeouts:
+            raise timeouts[0]
+        return [docx for docx in docxs if docx not in done]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def convert_many(
     docxs: Sequence[Path],
     out_dir: Path,
@@ -333,13 +411,16 @@ def convert_many(
     workers: int = 2,
     timeout: float = 180,
     batch_size: int = 25,
+    resident: bool | None = None,
 ) -> list[Path]:
     """Convert Word documents to ``out_dir/<stem>.pdf``; returns the PDFs in input order.
 
-    Documents are split into at most ``batch_size`` per soffice run and up to
-    ``workers`` runs go in parallel, each with its own profile. ``timeout`` is the
-    limit for one soffice run. Documents that converted are kept even when others
-    fail; the ConversionError then lists every failure.
+    The process's resident LibreOffice converts them one by one when it can run
+    (``resident`` None: unless ``SOPDOCS_PDF_RESIDENT=0``; False: never; ``timeout`` is
+    then the limit for one document). Otherwise documents are split into at most
+    ``batch_size`` per soffice run and up to ``workers`` runs go in parallel, each with
+    its own profile; ``timeout`` is the limit for one soffice run. Documents that
+    converted are kept even when others fail; the ConversionError then lists every failure.
     """
     paths = [_check_input(Path(d)) for d in docxs]
     if not paths:
@@ -361,6 +442,15 @@ def convert_many(
     unique = list(dict.fromkeys(paths))
     soffice = require_soffice()
 
+    if resident is not False:
+        from sopdocs.pdf import resident as residents
+
+        converters = residents.running(soffice)
+        if converters:
+            unique = _convert_resident(converters, unique, out_dir, pdfa, timeout)
+            if not unique:
+                return [out_dir / (p.stem + ".pdf") for p in paths]
+
     workers = max(1, workers)
     runs = max(min(workers, len(unique)), -(-len(unique) // max(1, batch_size)))
     batches = [unique[i::runs] for i in range(runs)]
@@ -375,9 +465,10 @@ def convert_many(
 
 
 def convert_to_pdf(
-    docx: Path, out_dir: Path | None = None, *, pdfa: bool = False, timeout: float = 180
+    docx: Path, out_dir: Path | None = None, *, pdfa: bool = False, timeout: float = 180,
+    resident: bool | None = None,
 ) -> Path:
     """Convert one Word document; the PDF goes next to it unless ``out_dir`` is given."""
     docx = Path(docx)
     target_dir = Path(out_dir) if out_dir is not None else docx.resolve().parent
-    return convert_many([docx], target_dir, pdfa=pdfa, workers=1, timeout=timeout)[0]
+    return convert_many([docx], target_dir, pdfa=pdfa, workers=1, timeout=timeout, resident=resident)[0]

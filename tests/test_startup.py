@@ -1,0 +1,135 @@
+"""Start-up: a command imports only what it needs (issue 16).
+
+These tests look at ``sys.modules`` of a fresh interpreter, never at the clock: building
+the command line and printing its help must not import the document engine, the index or
+the definition models; the kinds' light records must match the kinds their modules register.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from sopdocs.kinds import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Packages no ``--help`` needs (the render engine, the index, the models, the calendar).
+HEAVY = ("docx", "docxtpl", "lxml", "jinja2", "whoosh", "pydantic", "pydantic_core", "holidays", "yaml",
+         "matplotlib", "openpyxl", "pypdf", "sopdocs.kinds.sop", "sopdocs.kinds.surattugas",
+         "sopdocs.kinds.kuesioner", "sopdocs.docx", "sopdocs.archive", "sopdocs.search", "sopdocs.workflow",
+         "sopdocs.definitions.profile")
+
+
+def modules_after(code: str, *argv: str) -> set[str]:
+    """The modules a fresh interpreter has imported after running ``code`` (which may
+    exit through ``SystemExit``, as ``--help`` does)."""
+    probe = ("import json, sys\n"
+             "try:\n" + "".join(f"    {line}\n" for line in code.splitlines()) +
+             "except SystemExit:\n    pass\n"
+             "sys.stdout.flush()\n"
+             "sys.__stderr__.write('\\nMODULES=' + json.dumps(sorted(sys.modules)) + '\\n')\n")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, cwd=ROOT,
+                          encoding="utf-8")
+    marker = [line for line in done.stderr.splitlines() if line.startswith("MODULES=")]
+    assert marker, done.stderr
+    return set(json.loads(marker[-1].removeprefix("MODULES=")))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(name for name in modules if any(name == h or name.startswith(h + ".") for h in HEAVY))
+
+
+def test_building_the_parser_imports_nothing_heavy() -> None:
+    modules = modules_after("from sopdocs.cli import build_parser\nbuild_parser()")
+    assert "sopdocs.cli.render" in modules and "sopdocs.kinds.registry" in modules  # the probe worked
+    assert heavy(modules) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["render", "--help"], ["schema", "--help"], ["number", "--help"],
+                                  ["render", "bukan-jenis", "x.yaml"]])
+def test_help_and_bad_arguments_import_nothing_heavy(argv: list[str]) -> None:
+    modules = modules_after("from sopdocs.cli import main\nsys.exit(main(sys.argv[1:]))", *argv)
+    assert "argparse" in modules
+    assert heavy(modules) == []
+
+
+def test_render_help_lists_the_renderable_kinds_with_their_labels() -> None:
+    done = subprocess.run([sys.executable, "-m", "sopdocs", "render", "--help"], capture_output=True, text=True,
+                          cwd=ROOT, encoding="utf-8")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    for name, kind in registry.kinds().items():
+        shown = f"{name}: {kind.label}" + (" (bernomor)" if kind.numbered else "")
+        assert (shown in text) == kind.renderable, name
+    assert "{disposisi,kuesioner,sop,surat-tugas,surat-undangan" in text
+
+
+def test_a_kind_that_is_not_there_is_refused_with_the_choices() -> None:
+    done = subprocess.run([sys.executable, "-m", "sopdocs", "render", "nota-dinas", "x.yaml"], capture_output=True,
+                          text=True, cwd=ROOT, encoding="utf-8")
+    assert done.returncode == 2
+    assert "invalid choice: 'nota-dinas'" in done.stderr and "'surat-tugas'" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "sopdocs", "schema", "profil"], capture_output=True, text=True,
+                          cwd=ROOT, encoding="utf-8")
+    assert done.returncode == 0 and json.loads(done.stdout)["title"].startswith("Profil instansi")
+
+
+def test_light_records_match_the_registered_kinds() -> None:
+    """Each :class:`KindInfo` in BUILTIN_KINDS says what its module registers, and every
+    kind a built-in module registers has a record."""
+    loaded = registry.kinds()
+    infos = registry.builtin_kind_infos()
+    for entry in registry.BUILTIN_KINDS:
+        if not isinstance(entry, registry.KindInfo):
+            continue
+        kind = loaded[entry.name]
+        assert entry == registry.KindInfo(kind.name, entry.module, kind.label, numbered=kind.numbered,
+                                          renderable=kind.renderable, schema=kind.model is not None,
+                                          code=kind.code), entry.name
+        assert registry._ORIGIN[entry.name] == entry.module
+    builtin_modules = {registry._module(entry) for entry in registry.BUILTIN_KINDS}
+    registered_by_builtins = {name for name, origin in registry._ORIGIN.items() if origin in builtin_modules}
+    assert registered_by_builtins <= set(infos)
+    from sopdocs.kinds.schemas import PROFILE, models
+
+    assert sorted(registry.KindNames(lambda info: info.schema, extra=(PROFILE,))) == sorted(models())
+
+
+def test_a_bare_module_name_in_builtin_kinds_still_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = next(e for e in registry.BUILTIN_KINDS if isinstance(e, registry.KindInfo) and e.name == "nota-dinas")
+    bare = tuple(entry.module if e is entry else e for e in registry.BUILTIN_KINDS)
+    monkeypatch.setattr(registry, "BUILTIN_KINDS", bare)
+    assert registry.builtin_kind_infos()["nota-dinas"] == entry
+    assert registry.kind_info("nota-dinas") == entry
+    assert "nota-dinas" not in registry.KindNames(lambda info: info.renderable)
+
+
+def test_kinds_added_at_run_time_are_known_to_the_light_records() -> None:
+    base = registry.get_kind("disposisi")
+    extra = replace(base, name="uji-jenis-tambahan", label="Jenis Tambahan", template="uji-jenis-tambahan.docx")
+    registry.register_kind(extra)
+    try:
+        assert registry.kind_info("uji-jenis-tambahan") == registry.KindInfo(
+            "uji-jenis-tambahan", __name__, "Jenis Tambahan", renderable=True, schema=True, code=base.code)
+        assert "uji-jenis-tambahan" in registry.KindNames(lambda info: info.renderable)
+        assert registry.label("uji-jenis-tambahan") == "Jenis Tambahan"
+    finally:
+        registry._KINDS.pop("uji-jenis-tambahan")
+        registry._ORIGIN.pop("uji-jenis-tambahan")
+    assert registry.kind_info("foto") is None and registry.label("foto") == "foto"
+
+
+def test_number_take_imports_no_kind_module(tmp_path: Path, example_copy: Path) -> None:
+    argv = ["number", "take", "surat-tugas", "--date", "8 Januari 2024", "--subject", "Uji",
+            "--profil", str(example_copy / "profil.yaml"), "--archive", str(tmp_path / "arsip")]
+    modules = modules_after("from sopdocs.cli import main\ncode = main(sys.argv[1:])\nassert code == 0", *argv)
+    assert "sopdocs.numbering.register" in modules
+    loaded_kinds = sorted(name for name in modules
+                          if name.startswith("sopdocs.kinds.") and name not in ("sopdocs.kinds.registry",))
+    assert loaded_kinds == []
