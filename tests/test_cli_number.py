@@ -160,7 +160,8 @@ def test_user_errors_exit_2_without_traceback(
 
 def test_unknown_kind_names_the_profile_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(capsys, "number", "take", "kuesioner", "--profil", PROFILE)
-    assert f"{PROFILE}:38: penomoran.jenis:" in err
+    line = Path(PROFILE).read_text(encoding="utf-8").splitlines().index("  jenis:") + 1
+    assert f"{PROFILE}:{line}: penomoran.jenis:" in err
 
 
 def test_void_twice_and_unknown_number(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ from test_archive import ST_NUMBER, make_docx, png, surat_tugas, text_pdf
 
 from sopdocs import cli
 from sopdocs.archive import archive as archive_module
+from sopdocs.archive import storage as storage_module
 from sopdocs.archive import bag as baglayer
 from sopdocs.archive.archive import Archive, ArchiveError, NewDocument
 from sopdocs.archive.casefile import MAX_ITEM_FILE_BYTES
@@ -281,7 +282,7 @@ def test_oversized_tag_files_are_not_read(arc: Archive) -> None:
 
 def test_a_large_text_file_is_indexed_up_to_the_limit(tmp_path: Path, profile: Any,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(archive_module, "MAX_TEXT_FILE_BYTES", 2_000)
+    monkeypatch.setattr(storage_module, "MAX_TEXT_FILE_BYTES", 2_000)
     source = tmp_path / "in" / "catatan.txt"
     source.parent.mkdir(parents=True)
     source.write_text("pembukaan " + "isi " * 1_000 + "penutupanunik", encoding="utf-8")

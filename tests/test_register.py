@@ -44,7 +44,8 @@ def _bulk_rule() -> NumberingRule:
 
 
 def _take_many(path: str, count: int, barrier: Any, results: Any) -> None:
-    with Register(Path(path)) as register:
+    # a generous lock wait: on a loaded machine a writer may wait long; collisions are the point
+    with Register(Path(path), busy_timeout=120) as register:
         register.find("belum-ada")  # open (and maybe create) the file before the start line
         barrier.wait()
         started = time.perf_counter()

@@ -212,6 +212,11 @@ class CaseFile:
     pending: bool = False
     """Opened by a run that will add its documents and seal it (``open_case(pending=True)``);
     :meth:`Archive.seal` clears it. Still set afterwards: that run stopped half-way."""
+    office: str = ""
+    """The office (instansi) that sent this case file to this archive (``sopdocs archive
+    receive``); empty for the archive's own case files."""
+    origin_id: str = ""
+    """The case file's id in the sending office's archive (received case files only)."""
 
     @property
     def incomplete(self) -> bool:
@@ -275,6 +280,8 @@ class CaseFile:
                 "box": self.box,
                 "retention": self.retention.as_dict() if self.retention else None,
                 **({"pending": True} if self.pending else {}),
+                **({"office": self.office} if self.office else {}),
+                **({"origin_id": self.origin_id} if self.origin_id else {}),
             },
             "items": [i.as_dict() for i in self.items],
         }
@@ -318,6 +325,8 @@ class CaseFile:
                 items=tuple(Item.from_dict(i) for i in raw.get("items") or ()),
                 path=path,
                 pending=bool(case.get("pending", False)),
+                office=str(case.get("office") or ""),
+                origin_id=str(case.get("origin_id") or ""),
             )
         except RecursionError:
             raise ArchiveError(f"{where}: daftar item rusak: bersarang terlalu dalam") from None
@@ -349,6 +358,10 @@ class CaseFile:
             info.append((PENDING_LABEL, "ya"))
         if self.closed:
             info.append(("Tanggal-Ditutup", self.closed.isoformat()))
+        if self.office:
+            info.append(("Instansi-Pengirim", self.office))
+        if self.origin_id:
+            info.append(("ID-Berkas-Asal", self.origin_id))
         for label, value in (("Lokasi-Simpan", self.location), ("Nomor-Folder", self.folder),
                              ("Nomor-Boks", self.box)):
             if value:

@@ -8,6 +8,8 @@
     sopdocs archive close CASE [--date D]
     sopdocs archive reopen CASE
     sopdocs archive reindex
+    sopdocs archive transfer [BERKAS...] [--habis-aktif] --ke FOLDER   bags + daftar arsip usul serah
+    sopdocs archive receive FOLDER              exit 1 when a bag was refused
 """
 
 from __future__ import annotations
@@ -136,6 +138,30 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     archive_arg(reindex)
     reindex.set_defaults(func=run_reindex)
 
+    transfer = actions.add_parser(
+        "transfer", aliases=["serahkan"],
+        help="kemas berkas sebagai bag BagIt beserta daftar arsip usul serah (.xlsx, .docx) untuk diserahkan",
+        description="Kemas berkas (menurut ID, atau yang masa aktifnya sudah habis menurut jadwal retensi) "
+                    "ke folder baru di luar folder arsip, untuk diserahkan ke lembaga kearsipan.")
+    transfer.add_argument("cases", nargs="*", metavar="BERKAS", help="ID berkas yang diserahkan")
+    transfer.add_argument("--habis-aktif", "--due", dest="due", action="store_true",
+                          help="semua berkas yang masa aktifnya sudah habis (jadwal retensi)")
+    transfer.add_argument("--per-tanggal", "--as-of", dest="as_of", default=None, metavar="TANGGAL",
+                          help="tanggal acuan untuk --habis-aktif (bawaan: hari ini)")
+    transfer.add_argument("--ke", "--to", dest="out", type=Path, required=True, metavar="FOLDER",
+                          help="folder serah baru (belum ada), di luar folder arsip")
+    archive_arg(transfer)
+    _profile_arg(transfer)
+    transfer.set_defaults(func=run_transfer)
+
+    receive = actions.add_parser(
+        "receive", aliases=["terima"],
+        help="terima folder serah: periksa keutuhan setiap bag, tolak yang rusak/duplikat, arsipkan sisanya; "
+             "keluar 1 bila ada yang ditolak")
+    receive.add_argument("folder", type=Path, metavar="FOLDER", help="folder serah dari instansi pengirim")
+    archive_arg(receive)
+    receive.set_defaults(func=run_receive)
+
 
 def _parse_date(text: str, field: str) -> Any:
     from sopdocs.indonesian.dates import parse_tanggal
@@ -211,10 +237,10 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.clean:
         for path in archive.cleanup():
             say(f"dihapus: {path}")
-        from sopdocs.numbering.rules import register_for, register_path
+        from sopdocs.numbering.rules import register_exists, register_for
         from sopdocs.workflow.issue import recover_abandoned
 
-        if register_path(archive.root).is_file():
+        if register_exists(archive.root):
             with register_for(archive.root) as register:
                 for line in recover_abandoned(archive, register):
                     say(line)
@@ -288,3 +314,25 @@ def run_reindex(args: argparse.Namespace) -> int:
     warn(archive.warnings)
     say(f"indeks dibangun ulang: {count} dokumen dari {len(archive.case_ids())} berkas")
     return 0
+
+
+def run_transfer(args: argparse.Namespace) -> int:
+    from sopdocs.archive.transfer import transfer
+
+    archive = open_archive(args, with_profile=True)
+    today = _parse_date(args.as_of, "--per-tanggal") if args.as_of else None
+    result = transfer(archive, args.out, case_ids=args.cases or None, due=args.due, today=today)
+    warn(archive.warnings)
+    say(result)
+    return 0
+
+
+def run_receive(args: argparse.Namespace) -> int:
+    from sopdocs.archive.transfer import receive
+
+    archive = open_archive(args)
+    with archive:
+        report = receive(archive, args.folder)
+    warn(archive.warnings)
+    say(report)
+    return 0 if report.ok else 1

@@ -1,7 +1,9 @@
-"""``sopdocs number take|reserve|void|attach|rebuild|list``: the document-number register.
+"""``sopdocs number take|reserve|void|attach|rebuild|list|migrate``: the document-number register.
 
 The register is ``register.sqlite`` in the archive folder (``--archive``, else
-``SOPDOCS_ARCHIVE``, else ``./archive``). Taking or reserving a number needs the agency
+``SOPDOCS_ARCHIVE``, else ``./archive``), or the PostgreSQL register named by
+``register:`` in the folder's ``pengaturan.yaml``; ``migrate --ke URL`` moves the SQLite
+register there. Taking or reserving a number needs the agency
 profile (``--profil``, else ``SOPDOCS_PROFILE``): it says how each kind is numbered.
 """
 
@@ -99,6 +101,16 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     overwrite_arg(listing)
     archive_arg(listing)
     listing.set_defaults(func=run_list)
+
+    migrate = actions.add_parser(
+        "migrate", help="pindahkan register SQLite folder arsip ke server PostgreSQL (register bersama)",
+        description="Pindahkan semua isi register.sqlite ke basis data PostgreSQL yang masih kosong, "
+                    "lalu catat alamatnya di pengaturan.yaml folder arsip.")
+    migrate.add_argument("--ke", "--to", dest="to", required=True, metavar="URL",
+                         help="alamat basis data tujuan, mis. postgresql://arsip@server-kantor/sopdocs "
+                              "(kata sandi sebaiknya di ~/.pgpass atau PGPASSWORD)")
+    archive_arg(migrate)
+    migrate.set_defaults(func=run_migrate)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -250,12 +262,11 @@ def run_reserve(args: argparse.Namespace) -> int:
 
 
 def _existing_register(archive: Path | None) -> Path:
-    from sopdocs.numbering.rules import archive_dir, register_path
+    from sopdocs.numbering.rules import archive_dir, register_exists, register_path
 
     folder = archive_dir(archive)
-    path = register_path(folder)
-    if not path.is_file():
-        raise SopdocsError(f"register belum ada: {path} (periksa --archive atau SOPDOCS_ARCHIVE)")
+    if not register_exists(folder):
+        raise SopdocsError(f"register belum ada: {register_path(folder)} (periksa --archive atau SOPDOCS_ARCHIVE)")
     return folder
 
 
@@ -295,14 +306,14 @@ def run_rebuild(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from sopdocs.numbering.rules import archive_dir, register_for, register_path
+    from sopdocs.numbering.rules import archive_dir, register_exists, register_for, register_path
     from sopdocs.outputs import check_output
 
     if args.output is not None:  # before the register is opened: never the register itself
         kind = "json" if args.json else "csv" if args.csv else "txt"
         check_output(args.output, archive=args.archive, kind=kind, overwrite=args.overwrite)
     folder = archive_dir(args.archive)
-    if register_path(folder).is_file():
+    if register_exists(folder):
         with register_for(folder) as register:
             numbers = register.list(year=args.year, kind=args.kind)
     else:
@@ -323,4 +334,41 @@ def run_list(args: argparse.Namespace) -> int:
     else:
         # For people at a console: its own encoding (main() makes unknown characters '?').
         sys.stdout.write(agenda_table([n.as_row() for n in numbers]))
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    """Move the folder's SQLite register into an empty PostgreSQL register, check that
+    both books are equal, then point ``pengaturan.yaml`` at the server."""
+    from sopdocs.definitions.archivesettings import SETTINGS_FILE, set_register_url
+    from sopdocs.numbering.pgregister import PostgresRegister, is_register_url, migrate_sqlite, redact_url
+    from sopdocs.numbering.register import Register
+    from sopdocs.numbering.rules import archive_dir, register_path, register_url
+
+    url = str(args.to).strip()
+    if not is_register_url(url):
+        raise SopdocsError(f"--ke {url!r}: bukan alamat PostgreSQL; contoh postgresql://arsip@server-kantor/sopdocs")
+    folder = archive_dir(args.archive)
+    current = register_url(folder)
+    if current:
+        raise SopdocsError(f"{folder / SETTINGS_FILE}: register folder ini sudah di {redact_url(current)}; "
+                           "tidak ada yang dipindahkan")
+    source_path = register_path(folder)
+    if not source_path.is_file():
+        raise SopdocsError(f"register belum ada: {source_path} (periksa --archive atau SOPDOCS_ARCHIVE)")
+    with Register(source_path, on_wait=_say_waiting) as source, \
+            PostgresRegister(url, on_wait=_say_waiting) as target:
+        written = migrate_sqlite(source, target)
+    settings = set_register_url(folder, url)
+    say(f"{written['numbers']} nomor, {written['copy_codes']} kode salinan, {written['number_documents']} "
+        f"catatan dokumen dipindahkan ke {redact_url(url)}")
+    # The old file gets another name, so it can never be picked up again by mistake.
+    backup = source_path.with_name(f"register-sebelum-postgresql-{dt.datetime.now():%Y%m%d-%H%M%S}.sqlite")
+    try:
+        os.rename(source_path, backup)
+    except OSError as error:
+        say(f"peringatan: {source_path} tidak dapat diganti namanya ({error}); jangan dipakai lagi", file=sys.stderr)
+        backup = source_path
+    say(f"{settings}: register sekarang {redact_url(url)}; register lama disimpan sebagai cadangan: {backup}",
+        file=sys.stderr)
     return 0

@@ -1,7 +1,14 @@
 """The official document-number register (buku agenda / register nomor naskah dinas).
 
 A :class:`NumberingRule` says how one kind of document is numbered; a :class:`Register`
-is an SQLite file that hands out numbers and remembers every one of them.
+hands out numbers and remembers every one of them. :class:`Register` holds the rules
+below and runs them on a storage engine: :class:`SqliteRegister`, one SQLite file in the
+archive folder (the embedded default; ``Register(path)`` opens one), or
+``sopdocs.numbering.pgregister.PostgresRegister``, a PostgreSQL database shared by an
+office's workstations (chosen by the archive's ``pengaturan.yaml``, see
+:func:`sopdocs.numbering.rules.register_for`). What follows about locking and journal
+modes is the SQLite engine's; the PostgreSQL one serialises writers with an advisory
+lock inside each transaction.
 
 Rules the register keeps:
 
@@ -47,7 +54,7 @@ from datetime import date as Date
 from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, Protocol, Self, TypeVar, get_args
 
 from sopdocs.errors import DateError, Problem, SopdocsError, ValidationError
 
@@ -109,6 +116,16 @@ _PREFIX_RE = re.compile(r"^[0-9A-Za-z]+$")
 _UNKNOWN_USER = "tidak diketahui"
 
 _T = TypeVar("_T")
+
+
+class _Db(Protocol):
+    """The part of a DB-API connection the register logic uses (``?`` placeholders; rows
+    indexed by column name). ``sqlite3.Connection`` is one; the PostgreSQL register wraps
+    its connection in one."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
 
 # --------------------------------------------------------------------------- rules
@@ -794,7 +811,7 @@ def _check_key(key: object) -> str:
     return value
 
 
-def _record_document(conn: sqlite3.Connection, number: str, document: str, when: str) -> None:
+def _record_document(conn: _Db, number: str, document: str, when: str) -> None:
     conn.execute(
         "INSERT INTO number_documents (number, document, recorded_at) VALUES (?, ?, ?)",
         (number, document, when),
@@ -802,7 +819,14 @@ def _record_document(conn: sqlite3.Connection, number: str, document: str, when:
 
 
 class Register:
-    """The number register stored in one SQLite file (created on first use).
+    """The number register: the rules every storage engine keeps (see module docs).
+
+    ``Register(path)`` opens the SQLite file at ``path`` (a :class:`SqliteRegister`, like
+    ``pathlib.Path`` gives a ``PosixPath``); :func:`sopdocs.numbering.rules.register_for`
+    opens the register an archive's settings name, SQLite or PostgreSQL
+    (``sopdocs.numbering.pgregister.PostgresRegister``). The logic lives here and runs
+    against a small DB-API connection (:class:`_Db`); an engine only supplies the
+    connection, the write transaction (one writer at a time, all or nothing) and reads.
 
     Use as a context manager (or call :meth:`close`): Windows cannot delete or move a file
     that is still open. One ``Register`` object belongs to one thread; every process or
@@ -819,104 +843,63 @@ class Register:
     that died leave their reservations in :meth:`pending`.
     """
 
+    #: Column giving the order of ``number_documents`` rows (SQLite: its rowid).
+    _DOC_ORDER = "rowid"
+    #: Where the register is, for messages (a file path, or a URL without its password).
+    path: Path | str
+
+    def __new__(
+        cls,
+        path: Path | str,
+        *,
+        wal: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Register:
+        if cls is Register:
+            return super().__new__(SqliteRegister)
+        return super().__new__(cls)
+
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         *,
         wal: bool = False,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         on_wait: Callable[[str], None] | None = None,
     ) -> None:
-        self.path = Path(path)
-        self.wal = wal
         self.busy_timeout = busy_timeout
         self.on_wait = on_wait
-        self._conn: sqlite3.Connection | None = None
 
     # -- lifecycle
 
-    def __enter__(self) -> Register:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- what an engine supplies
+
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        """Close the connection (the object may be used again: it reconnects)."""
+        raise NotImplementedError
 
-    def _error(self, error: sqlite3.Error) -> SopdocsError:
-        if _is_busy(error):
-            return SopdocsError(
-                f"register {self.path}: berkas sedang dipakai pengguna/proses lain (terkunci) dan "
-                f"tidak lepas dalam {self.busy_timeout:g} detik; coba lagi sebentar lagi"
-            )
-        if isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
-            return SopdocsError(f"register {self.path}: bukan berkas register SQLite ({error})")
-        return SopdocsError(f"register {self.path}: {error}")
+    def _write(self, work: Callable[[_Db], _T]) -> _T:
+        """Run ``work`` in one write transaction: alone among writers, all or nothing."""
+        raise NotImplementedError
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is not None:
-            return self._conn
-        if self.path.exists() and self.path.is_dir():
-            raise SopdocsError(f"register {self.path}: ini folder, bukan berkas register")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise SopdocsError(f"register {self.path}: folder tidak dapat dibuat ({error})") from None
-        try:
-            conn = sqlite3.connect(
-                self.path, timeout=min(LOCK_POLL_SECONDS, self.busy_timeout), isolation_level=None
-            )
-        except sqlite3.Error as error:
-            raise self._error(error) from None
-        conn.row_factory = sqlite3.Row
-        self._conn = conn
-        try:
-            if self.wal:
-                self._locked(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
-            version = self._locked(lambda: conn.execute("PRAGMA user_version").fetchone()[0])
-            if version != SCHEMA_VERSION:
-                self._write(self._migrate)
-        except BaseException:
-            self.close()
-            raise
-        return conn
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[Any]:
+        """The rows of one query (rows are indexed by column name)."""
+        raise NotImplementedError
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        """Create the file's tables, or upgrade an older file in place (one transaction)."""
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return  # another process created or upgraded it while we waited for the lock
-        if version > SCHEMA_VERSION:
-            raise SopdocsError(
-                f"register {self.path}: versi skema {version} dibuat oleh sopdocs yang lebih baru "
-                f"(versi ini mengenal sampai {SCHEMA_VERSION}); perbarui sopdocs"
-            )
-        if version == 0:
-            others = [
-                row[0]
-                for row in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                )
-            ]
-            if others:
-                raise SopdocsError(
-                    f"register {self.path}: berkas SQLite ini bukan register sopdocs "
-                    f"(berisi tabel {', '.join(others)})"
-                )
-            for statement in _SCHEMA_V1.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            version = 1
-        while version < SCHEMA_VERSION:
-            for statement in _MIGRATIONS[version]:
-                conn.execute(statement)
-            version += 1
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    @staticmethod
+    def _insert(conn: _Db, sql: str, params: tuple[Any, ...]) -> int:
+        """Run an INSERT of one row and return its ``id``."""
+        cursor = conn.execute(sql, params)
+        row_id = cursor.lastrowid
+        assert isinstance(row_id, int)
+        return row_id
 
     def _wait_message(self) -> str:
         return (
@@ -924,56 +907,6 @@ class Register:
             f"(paling lama {self.busy_timeout:g} detik)..."
         )
 
-    def _locked(self, action: Callable[[], _T]) -> _T:
-        """Run ``action``, trying again while another connection holds the file's lock.
-
-        Each attempt waits at most :data:`LOCK_POLL_SECONDS` inside SQLite; the loop stops
-        when ``busy_timeout`` is spent. ``on_wait`` hears once, after
-        :data:`LOCK_NOTICE_SECONDS`, that the register is busy.
-        """
-        started = time.monotonic()
-        told = False
-        while True:
-            tried = time.monotonic()
-            try:
-                return action()
-            except sqlite3.Error as error:
-                if not _is_busy(error):
-                    raise self._error(error) from None
-                now = time.monotonic()
-                waited = now - started
-                if waited >= self.busy_timeout:
-                    raise self._error(error) from None
-                if not told and waited >= LOCK_NOTICE_SECONDS and self.on_wait is not None:
-                    told = True
-                    self.on_wait(self._wait_message())
-                if now - tried < LOCK_POLL_SECONDS / 10:
-                    # refused at once (no busy handler ran): do not spin
-                    time.sleep(LOCK_POLL_SECONDS / 10 * (0.5 + random.random()))
-
-    def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``work`` inside one ``BEGIN IMMEDIATE`` transaction, waiting out other writers."""
-        conn = self._conn if self._conn is not None else self._connection()
-
-        def attempt() -> _T:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                result = work(conn)
-                conn.execute("COMMIT")
-                return result
-            except BaseException:
-                if conn.in_transaction:
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass
-                raise
-
-        return self._locked(attempt)
-
-    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[sqlite3.Row]:
-        conn = self._connection()
-        return self._locked(lambda: conn.execute(sql, params).fetchall())
 
     # -- numbers
 
@@ -1044,7 +977,7 @@ class Register:
         doc = str(document) if document is not None else None
         when = _now().isoformat()
 
-        def work(conn: sqlite3.Connection) -> IssuedNumber:
+        def work(conn: _Db) -> IssuedNumber:
             serial, sub = self._next_slot(conn, series, period, day)
             text = rule.format_number(serial, date=day, sub=sub, unit=shown_unit, keamanan=security or "")
             clash = conn.execute("SELECT kind, series FROM numbers WHERE number = ?", (text,)).fetchone()
@@ -1054,7 +987,8 @@ class Register:
                     f"{clash['series']}); aturan penomoran '{rule.kind}' menghasilkan nomor yang sama "
                     "dengan seri lain: bedakan polanya, misalnya dengan {kode} atau {unit}"
                 )
-            cursor = conn.execute(
+            row_id = self._insert(
+                conn,
                 """INSERT INTO numbers (kind, number, series, period, year, serial, sub,
                        letter_date, subject, issued_by, issued_at, status, document, code,
                        unit, keamanan, key, txn)
@@ -1064,12 +998,12 @@ class Register:
             )
             if doc is not None:
                 _record_document(conn, text, doc, when)
-            return self._row(conn, cursor.lastrowid)
+            return self._row(conn, row_id)
 
         return self._write(work)
 
     @staticmethod
-    def _next_slot(conn: sqlite3.Connection, series: str, period: str, day: Date) -> tuple[int, int]:
+    def _next_slot(conn: _Db, series: str, period: str, day: Date) -> tuple[int, int]:
         """(serial, sub) for a new number; must run inside the write transaction.
 
         The slot sorts after every number of the series dated on or before ``day`` and
@@ -1129,7 +1063,7 @@ class Register:
             raise ValidationError([Problem("dokumen kosong", field="dokumen")])
         when = _now().isoformat()
 
-        def work(conn: sqlite3.Connection) -> IssuedNumber:
+        def work(conn: _Db) -> IssuedNumber:
             row = self._require(conn, number_text)
             if row["status"] == VOID:
                 raise SopdocsError(
@@ -1152,7 +1086,7 @@ class Register:
         """Set (or with ``None`` clear) the identity key of a number already in the book."""
         identity = _check_key(key) if key is not None else None
 
-        def work(conn: sqlite3.Connection) -> IssuedNumber:
+        def work(conn: _Db) -> IssuedNumber:
             row = self._require(conn, number_text)
             conn.execute("UPDATE numbers SET key = ? WHERE id = ?", (identity, row["id"]))
             return self._row(conn, row["id"])
@@ -1167,7 +1101,7 @@ class Register:
                 [Problem(f"alasan pembatalan nomor {number_text} wajib diisi", field="alasan")]
             )
 
-        def work(conn: sqlite3.Connection) -> IssuedNumber:
+        def work(conn: _Db) -> IssuedNumber:
             row = self._require(conn, number_text)
             if row["status"] == VOID:
                 raise SopdocsError(
@@ -1181,8 +1115,8 @@ class Register:
 
         return self._write(work)
 
-    def _require(self, conn: sqlite3.Connection, number_text: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = conn.execute(
+    def _require(self, conn: _Db, number_text: str) -> Any:
+        row: Any = conn.execute(
             "SELECT * FROM numbers WHERE number = ?", (number_text,)
         ).fetchone()
         if row is None:
@@ -1190,7 +1124,7 @@ class Register:
         return row
 
     @staticmethod
-    def _row(conn: sqlite3.Connection, row_id: int | None) -> IssuedNumber:
+    def _row(conn: _Db, row_id: int | None) -> IssuedNumber:
         row = conn.execute("SELECT * FROM numbers WHERE id = ?", (row_id,)).fetchone()
         assert row is not None, f"row {row_id} vanished inside its own transaction"
         return _to_issued(row)
@@ -1213,7 +1147,7 @@ class Register:
     def documents_of(self, number_text: str) -> builtins.list[tuple[str, str]]:
         """(document, recorded_at ISO time) of every document recorded for a number, oldest first."""
         rows = self._read(
-            "SELECT document, recorded_at FROM number_documents WHERE number = ? ORDER BY rowid",
+            "SELECT document, recorded_at FROM number_documents WHERE number = ? ORDER BY " + self._DOC_ORDER,
             (number_text,),
         )
         return [(row["document"], row["recorded_at"]) for row in rows]
@@ -1255,7 +1189,7 @@ class Register:
             raise ValidationError(problems)
         when = _now().isoformat()
 
-        def work(conn: sqlite3.Connection) -> list[IssuedNumber]:
+        def work(conn: _Db) -> list[IssuedNumber]:
             rows = conn.execute(
                 "SELECT id, number FROM numbers WHERE txn = ? AND status = ? ORDER BY id", (tx, RESERVED)
             ).fetchall()
@@ -1312,7 +1246,7 @@ class Register:
                 [Problem(f"alasan melepas pesanan transaksi {tx} wajib diisi", field="alasan")]
             )
 
-        def work(conn: sqlite3.Connection) -> list[str]:
+        def work(conn: _Db) -> list[str]:
             done: list[str] = []
             # last first: deleting the last one may free the one before it
             rows = conn.execute(
@@ -1451,11 +1385,11 @@ class Register:
         who = (user or "").strip() or _current_user()
         when = _now().isoformat()
 
-        def work(conn: sqlite3.Connection) -> list[str]:
-            (last,) = conn.execute(
-                "SELECT COALESCE(MAX(serial), 0) FROM copy_codes WHERE prefix = ? AND year = ?",
+        def work(conn: _Db) -> list[str]:
+            last = conn.execute(
+                "SELECT COALESCE(MAX(serial), 0) AS last FROM copy_codes WHERE prefix = ? AND year = ?",
                 (prefix, year),
-            ).fetchone()
+            ).fetchone()["last"]
             codes = [f"{prefix}-{year:04d}-{serial:0{width}d}" for serial in range(last + 1, last + count + 1)]
             conn.executemany(
                 """INSERT INTO copy_codes (code, prefix, year, serial, activity, issued_by, issued_at,
@@ -1504,6 +1438,155 @@ class Register:
         return [_to_issued(row) for row in rows]
 
 
+class SqliteRegister(Register):
+    """The register in one SQLite file (created on first use): the embedded default.
+
+    Every write is one ``BEGIN IMMEDIATE`` transaction; SQLite's file locking serialises
+    processes (see module docs for the journal mode).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        wal: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(path, wal=wal, busy_timeout=busy_timeout, on_wait=on_wait)
+        self.path: Path = Path(path)
+        self.wal = wal
+        self._conn: sqlite3.Connection | None = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def _error(self, error: sqlite3.Error) -> SopdocsError:
+        if _is_busy(error):
+            return SopdocsError(
+                f"register {self.path}: berkas sedang dipakai pengguna/proses lain (terkunci) dan "
+                f"tidak lepas dalam {self.busy_timeout:g} detik; coba lagi sebentar lagi"
+            )
+        if isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
+            return SopdocsError(f"register {self.path}: bukan berkas register SQLite ({error})")
+        return SopdocsError(f"register {self.path}: {error}")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        if self.path.exists() and self.path.is_dir():
+            raise SopdocsError(f"register {self.path}: ini folder, bukan berkas register")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SopdocsError(f"register {self.path}: folder tidak dapat dibuat ({error})") from None
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=min(LOCK_POLL_SECONDS, self.busy_timeout), isolation_level=None
+            )
+        except sqlite3.Error as error:
+            raise self._error(error) from None
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+        try:
+            if self.wal:
+                self._locked(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
+            version = self._locked(lambda: conn.execute("PRAGMA user_version").fetchone()[0])
+            if version != SCHEMA_VERSION:
+                self._write(self._migrate)
+        except BaseException:
+            self.close()
+            raise
+        return conn
+
+    def _migrate(self, conn: _Db) -> None:
+        """Create the file's tables, or upgrade an older file in place (one transaction)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return  # another process created or upgraded it while we waited for the lock
+        if version > SCHEMA_VERSION:
+            raise SopdocsError(
+                f"register {self.path}: versi skema {version} dibuat oleh sopdocs yang lebih baru "
+                f"(versi ini mengenal sampai {SCHEMA_VERSION}); perbarui sopdocs"
+            )
+        if version == 0:
+            others = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            if others:
+                raise SopdocsError(
+                    f"register {self.path}: berkas SQLite ini bukan register sopdocs "
+                    f"(berisi tabel {', '.join(others)})"
+                )
+            for statement in _SCHEMA_V1.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            version = 1
+        while version < SCHEMA_VERSION:
+            for statement in _MIGRATIONS[version]:
+                conn.execute(statement)
+            version += 1
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _locked(self, action: Callable[[], _T]) -> _T:
+        """Run ``action``, trying again while another connection holds the file's lock.
+
+        Each attempt waits at most :data:`LOCK_POLL_SECONDS` inside SQLite; the loop stops
+        when ``busy_timeout`` is spent. ``on_wait`` hears once, after
+        :data:`LOCK_NOTICE_SECONDS`, that the register is busy.
+        """
+        started = time.monotonic()
+        told = False
+        while True:
+            tried = time.monotonic()
+            try:
+                return action()
+            except sqlite3.Error as error:
+                if not _is_busy(error):
+                    raise self._error(error) from None
+                now = time.monotonic()
+                waited = now - started
+                if waited >= self.busy_timeout:
+                    raise self._error(error) from None
+                if not told and waited >= LOCK_NOTICE_SECONDS and self.on_wait is not None:
+                    told = True
+                    self.on_wait(self._wait_message())
+                if now - tried < LOCK_POLL_SECONDS / 10:
+                    # refused at once (no busy handler ran): do not spin
+                    time.sleep(LOCK_POLL_SECONDS / 10 * (0.5 + random.random()))
+
+    def _write(self, work: Callable[[_Db], _T]) -> _T:
+        """Run ``work`` inside one ``BEGIN IMMEDIATE`` transaction, waiting out other writers."""
+        conn = self._conn if self._conn is not None else self._connection()
+
+        def attempt() -> _T:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                result = work(conn)
+                conn.execute("COMMIT")
+                return result
+            except BaseException:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+                raise
+
+        return self._locked(attempt)
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> builtins.list[Any]:
+        conn = self._connection()
+        return self._locked(lambda: conn.execute(sql, params).fetchall())
+
+
 @dataclass(frozen=True)
 class _Restoring:
     """One checked :class:`RestoredNumber`; ``parsed`` is None when its rule cannot read it."""
@@ -1549,7 +1632,7 @@ def _check_restored(entry: object) -> _Restoring | RestoreConflict:
     return _Restoring(label, entry, parsed, series, period)
 
 
-def _restore_batch(conn: sqlite3.Connection, batch: Iterable[_Restoring], when: str) -> RestoreReport:
+def _restore_batch(conn: _Db, batch: Iterable[_Restoring], when: str) -> RestoreReport:
     """Write one batch of :meth:`Register.restore` (inside its write transaction)."""
     part = RestoreReport()
     for item in batch:
@@ -1601,7 +1684,7 @@ def _restore_batch(conn: sqlite3.Connection, batch: Iterable[_Restoring], when: 
     return part
 
 
-def _to_issued(row: sqlite3.Row) -> IssuedNumber:
+def _to_issued(row: Any) -> IssuedNumber:
     return IssuedNumber(
         id=row["id"],
         kind=row["kind"],

@@ -2,13 +2,15 @@
 
 The profile says *how* each document kind is numbered (``penomoran``: pattern, width,
 reset, scope, and per kind ``penomoran.jenis.<kind>.kode``); the register (an SQLite file
-in the archive folder) hands out the numbers. Everything that issues a number goes
+in the archive folder, or a PostgreSQL database named in the archive's
+``pengaturan.yaml``) hands out the numbers. Everything that issues a number goes
 through :func:`take_number` / :func:`reserve_number`, so all commands share one book.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,16 +37,50 @@ def register_path(archive: Path) -> Path:
     return Path(archive) / REGISTER_FILE
 
 
-def register_for(archive: Path, on_wait: Callable[[str], None] | None = None) -> Register:
-    """The register of an archive folder (``<archive>/register.sqlite``, created on first use).
+def register_url(archive: Path) -> str:
+    """The PostgreSQL URL the archive's settings name (``register:`` in
+    ``pengaturan.yaml``), or ``""`` for the SQLite file in the folder."""
+    from sopdocs.definitions.archivesettings import archive_settings
 
-    Use it as a context manager so the file is closed (Windows keeps open files locked).
-    ``on_wait`` hears (once) when another user's process keeps the register locked for
-    a while; see :class:`Register`.
+    archive = Path(archive)
+    if not archive.is_dir():
+        return ""
+    url = archive_settings(archive).register_url.strip()
+    if not url:
+        return ""
+    if not re.match(r"^postgres(?:ql)?://", url, re.IGNORECASE):
+        from sopdocs.definitions.archivesettings import SETTINGS_FILE
+
+        raise ValidationError([Problem(
+            f"register {url!r} tidak dikenal; kosongkan (register SQLite di folder arsip) atau isi "
+            "alamat server PostgreSQL, mis. postgresql://arsip@server-kantor/sopdocs",
+            file=str(archive / SETTINGS_FILE), field="register")])
+    return url
+
+
+def register_exists(archive: Path) -> bool:
+    """Whether the archive has a register already: a PostgreSQL one is configured, or the
+    SQLite file exists (listing commands say "no register yet" instead of creating one)."""
+    return bool(register_url(archive)) or register_path(archive).is_file()
+
+
+def register_for(archive: Path, on_wait: Callable[[str], None] | None = None) -> Register:
+    """The register of an archive folder, created on first use: the SQLite file
+    ``<archive>/register.sqlite``, or the PostgreSQL register named by ``register:`` in the
+    archive's ``pengaturan.yaml`` (see :mod:`sopdocs.numbering.pgregister`).
+
+    Use it as a context manager so the file or connection is closed (Windows keeps open
+    files locked). ``on_wait`` hears (once) when another user's process keeps the register
+    locked for a while; see :class:`Register`.
     """
     archive = Path(archive)
     if archive.exists() and not archive.is_dir():
         raise SopdocsError(f"folder arsip {archive} adalah berkas, bukan folder")
+    url = register_url(archive)
+    if url:
+        from sopdocs.numbering.pgregister import PostgresRegister
+
+        return PostgresRegister(url, on_wait=on_wait)
     return Register(register_path(archive), on_wait=on_wait)
 
 
