@@ -1,19 +1,32 @@
-"""Benchmark of the sopdocs search index (Whoosh) against SQLite FTS5 as a reference.
+"""Benchmark of the search index engines, side by side in one run: sopdocs on Whoosh, on
+tantivy, and SQLite FTS5 as a reference.
 
-Generates synthetic Indonesian-like documents (deterministic seed), indexes them with
-:class:`sopdocs.search.index.WhooshIndex` and with SQLite FTS5 (tokenizer unicode61, no
-stemming), and prints indexing speed, size on disk and search latency (median, p95)
-over a mix of queries. Prints figures only; asserts nothing.
+For each size (``--sizes``), generates synthetic Indonesian-like documents of about 550
+words (deterministic: a document depends only on its number; about 0.2 ms each, once per
+size, before the timed builds; 100,000 of them take about 1 GB), and prints for every
+engine:
 
-    .venv/bin/python bench/search.py --docs 10000 --queries 200
+* build: documents per second of a full rebuild (``SearchIndex.rebuild``; FTS5: inserts
+  and optimize; the documents are generated before), also per CPU second of the bench
+  process (less sensitive to other load on the machine), and the size on disk;
+* warm: p50/p95/max of a mix of queries (words, two words, phrases, exact numbers, NIP with
+  and without spaces, fuzzy, prefix, date range, kind/year/classification filters) on an
+  open index, the engines interleaved query by query; each search returns 20 hits with
+  snippets, the total and the counts per kind and year;
+* cold: ``sopdocs search`` as a user runs it, one process per query (the archive's index,
+  ``--json``; run as ``python -c`` + runpy of ``sopdocs``, so the child can report its peak
+  memory), against a bare open + query of the same engine in its own process (Whoosh:
+  ``open_dir`` + ``MultifieldParser`` + ``search``; tantivy: ``Index.open`` +
+  ``parse_query`` + ``search``), interleaved; medians, the ratio, and the peak memory of the
+  child processes (their own VmHWM: ``ru_maxrss`` of a child counts the parent's pages).
 
-``--hostile`` times, one by one, queries that used to take seconds (leading wildcards,
-an unbounded range, a huge fuzzy distance) next to a few normal ones, on an index of
-``--docs`` documents that ``--keep DIR`` reuses between runs (building 10,000 documents
-takes a few minutes). ``--save F`` writes the figures as JSON, ``--compare F`` prints an
-earlier run's figures beside the new ones (e.g. before/after a change):
+    .venv/bin/python bench/search.py                       # quick: 2,000 documents
+    .venv/bin/python bench/search.py --sizes 10000,100000 --keep /tmp/sopdocs-bench
 
-    .venv/bin/python bench/search.py --hostile --docs 10000 --keep /tmp/sopdocs-hostile
+``--keep DIR`` keeps the built indexes and reuses them in a later run (a 100,000-document
+Whoosh build takes long); ``--engines`` picks engines; ``--hostile`` times the hostile
+queries of the security issue one by one instead (``--engine`` whoosh or tantivy).
+The machine's load is printed: figures taken under load are relative, not absolute.
 """
 
 from __future__ import annotations
@@ -22,20 +35,26 @@ import argparse
 import datetime as dt
 import json
 import random
+import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
+from typing import Any, overload
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sopdocs.search.index import IndexedDocument, WhooshIndex  # noqa: E402
+from benchutil import machine_load  # noqa: E402
+from sopdocs.search import open_index  # noqa: E402
+from sopdocs.search.index import IndexedDocument, SearchIndex  # noqa: E402
 
 # Root words of the kind found in local-government paperwork (written for this bench).
 ROOTS = """
@@ -68,12 +87,9 @@ UNITS = ["DTK", "SEKRET", "BID.PK", "434.100", "107.1"]
 CLASSES = ["800.1.11.1", "000.8.3.3", "000.1.2.3", "094", "061", "140"]
 STOP = ["yang", "dan", "di", "ke", "dari", "untuk", "dengan", "pada", "dalam", "atau",
         "ini", "itu", "oleh", "sebagai", "akan", "telah"]
-
-
-@dataclass
-class Corpus:
-    docs: list[IndexedDocument]
-    vocabulary: list[str]
+STOP_SHARE = 0.15
+"""Share of stop words among the words of a text."""
+ENGINES = ["whoosh", "tantivy", "fts5"]
 
 
 def build_vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
@@ -88,29 +104,46 @@ def build_vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
     return vocab
 
 
-def make_corpus(n: int, seed: int = 20240101, zipf_offset: float = 10.0) -> Corpus:
-    """``n`` documents. Word frequencies follow Zipf-Mandelbrot 1/(rank+1+offset)^1.05:
-    with offset 10 the most frequent content word is about 1.8 % of the words (typical
-    of real text once stop words are gone); offset 0 makes it 13.6 %, a harsh case."""
-    rng = random.Random(seed)
-    vocab = build_vocabulary(rng)
-    weights = [1.0 / (rank + 1 + zipf_offset) ** 1.05 for rank in range(len(vocab))]
-    cum = list(_accumulate(weights))
-    docs = []
-    start = dt.date(2019, 1, 1)
-    for i in range(n):
-        length = rng.randint(300, 800)
-        words = rng.choices(vocab, cum_weights=cum, k=length)
-        # sprinkle stop words and sentence breaks
-        out = []
-        for j, w in enumerate(words):
-            if rng.random() < 0.18:
-                out.append(rng.choice(STOP))
-            out.append(w)
-            if j % 14 == 13:
-                out[-1] += "."
+class Documents(Sequence[IndexedDocument]):
+    """``n`` documents made on demand: document ``i`` depends only on ``i`` and the seed.
+    Word frequencies follow Zipf-Mandelbrot 1/(rank+1+offset)^1.05: with offset 10 the
+    most frequent content word is about 1.8 % of the words (typical of real text once
+    stop words are gone); offset 0 makes it 13.6 %, a harsh case."""
+
+    def __init__(self, n: int, seed: int = 20240101, zipf_offset: float = 10.0) -> None:
+        self.n = n
+        self.seed = seed
+        self.vocabulary = build_vocabulary(random.Random(seed))
+        weights = [1.0 / (rank + 1 + zipf_offset) ** 1.05 for rank in range(len(self.vocabulary))]
+        stop_weight = sum(weights) * STOP_SHARE / (1 - STOP_SHARE) / len(STOP)
+        self._population = self.vocabulary + STOP
+        self._cum = list(accumulate(weights + [stop_weight] * len(STOP)))
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> IndexedDocument: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[IndexedDocument]: ...
+
+    def __getitem__(self, i: int | slice) -> IndexedDocument | Sequence[IndexedDocument]:
+        if isinstance(i, slice):
+            return [self.make(k) for k in range(*i.indices(self.n))]
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.make(i)
+
+    def __iter__(self) -> Iterator[IndexedDocument]:
+        return (self.make(i) for i in range(self.n))
+
+    def make(self, i: int) -> IndexedDocument:
+        rng = random.Random(self.seed * 1_000_003 + i)
+        words = rng.choices(self._population, cum_weights=self._cum, k=rng.randint(300, 800))
+        text = ". ".join(" ".join(words[k:k + 14]) for k in range(0, len(words), 14)) + "."
         kind = KINDS[i % len(KINDS)]
-        date = start + dt.timedelta(days=rng.randint(0, 6 * 365))
+        date = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randint(0, 6 * 365))
         cls = rng.choice(CLASSES)
         number = f"{cls}/{i % 997 + 1:03d}/{rng.choice(UNITS)}/{date.year}"
         people = []
@@ -119,189 +152,447 @@ def make_corpus(n: int, seed: int = 20240101, zipf_offset: float = 10.0) -> Corp
             birth = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randint(0, 10000))
             people.append(f"{birth:%Y%m%d} {birth.year + 23}{rng.randint(1, 12):02d} "
                           f"{rng.randint(1, 2)} {rng.randint(1, 999):03d}")
-        title = " ".join(rng.choices(vocab[:400], k=rng.randint(3, 7))).capitalize()
-        docs.append(IndexedDocument(
+        title = " ".join(rng.choices(self.vocabulary[:400], k=rng.randint(3, 7))).capitalize()
+        return IndexedDocument(
             doc_id=f"D{i:06d}", number=number, kind=kind, classification=cls,
             case_id=f"K-{date.year}-{i % 5000:04d}", title=title, date=date, people=people,
-            text=" ".join(out), path=f"arsip/{date.year}/{i:06d}.docx",
-        ))
-    return Corpus(docs, vocab)
+            text=text, path=f"arsip/{date.year}/{i:06d}.docx")
 
 
-def _accumulate(values: list[float]) -> list[float]:
-    total, out = 0.0, []
-    for v in values:
-        total += v
-        out.append(total)
-    return out
+@dataclass
+class Corpus:
+    docs: Documents
+    vocabulary: list[str]
+
+
+def make_corpus(n: int, seed: int = 20240101, zipf_offset: float = 10.0) -> Corpus:
+    """The documents of the bench (``docs`` is a lazy sequence)."""
+    docs = Documents(n, seed, zipf_offset)
+    return Corpus(docs, docs.vocabulary)
 
 
 @dataclass
 class BenchQuery:
     label: str
     whoosh: str
-    whoosh_kwargs: dict[str, object]
-    fts: str
+    """The query string of sopdocs (both engines)."""
+    whoosh_kwargs: dict[str, Any] = field(default_factory=dict)
+    fts: str = ""
     fts_where: str = ""
     fts_args: tuple[object, ...] = ()
 
 
+def _content_words(doc: IndexedDocument) -> list[str]:
+    return [w.strip(".") for w in doc.text.split() if w.strip(".") not in STOP]
+
+
 def make_queries(corpus: Corpus, n: int, seed: int = 7) -> list[BenchQuery]:
+    """``n`` queries, a mix of what users type (the labels cycle)."""
     rng = random.Random(seed)
     vocab = corpus.vocabulary
     common, middle = vocab[:50], vocab[50:1500]
+    sample = [corpus.docs[rng.randrange(len(corpus.docs))] for _ in range(min(n, 400))]
+    labels = ["word", "two words", "phrase", "kind filter", "date range", "number", "NIP",
+              "NIP compact", "fuzzy", "prefix", "year filter", "classification"]
     out: list[BenchQuery] = []
-    kinds = ["word", "two words", "phrase", "field filter", "date range", "exact number"]
     for i in range(n):
-        label = kinds[i % len(kinds)]
+        label = labels[i % len(labels)]
+        doc = sample[i % len(sample)]
+        nip = next(p for p in doc.people if p[:1].isdigit())
         if label == "word":
             w = rng.choice(common if rng.random() < 0.5 else middle)
-            out.append(BenchQuery(label, w, {}, _fts_word(w)))
+            out.append(BenchQuery(label, w, fts=f'"{w}"'))
         elif label == "two words":
             a, b = rng.choice(common), rng.choice(middle)
-            out.append(BenchQuery(label, f"{a} {b}", {}, f"{_fts_word(a)} {_fts_word(b)}"))
+            out.append(BenchQuery(label, f"{a} {b}", fts=f'"{a}" "{b}"'))
         elif label == "phrase":
-            doc = rng.choice(corpus.docs)
-            words = [w.strip(".") for w in doc.text.split() if w.strip(".") not in STOP]
+            words = _content_words(doc)
             k = rng.randrange(0, len(words) - 3)
-            a, b = words[k], words[k + 1]
-            out.append(BenchQuery(label, f'"{a} {b}"', {}, f'"{a} {b}"'))
-        elif label == "field filter":
+            out.append(BenchQuery(label, f'"{words[k]} {words[k + 1]}"',
+                                  fts=f'"{words[k]} {words[k + 1]}"'))
+        elif label == "kind filter":
             w, kind = rng.choice(middle), rng.choice(KINDS)
-            out.append(BenchQuery(label, f"kind:{kind} {w}", {}, _fts_word(w),
-                                  "AND d.kind = ?", (kind,)))
+            out.append(BenchQuery(label, w, {"kind": kind}, f'"{w}"', "AND d.kind = ?", (kind,)))
         elif label == "date range":
             w = rng.choice(common)
-            y, m = rng.randint(2019, 2024), rng.randint(1, 12)
-            start = dt.date(y, m, 1)
+            start = dt.date(rng.randint(2019, 2024), rng.randint(1, 12), 1)
             end = start + dt.timedelta(days=60)
             out.append(BenchQuery(label, f"{w} date:[{start:%Y%m%d} TO {end:%Y%m%d}]", {},
-                                  _fts_word(w), "AND d.date BETWEEN ? AND ?",
+                                  f'"{w}"', "AND d.date BETWEEN ? AND ?",
                                   (start.isoformat(), end.isoformat())))
+        elif label == "number":
+            out.append(BenchQuery(label, doc.number, fts=f'number:"{doc.number}"'))
+        elif label == "NIP":
+            out.append(BenchQuery(label, nip, fts=f'people:"{nip}"'))
+        elif label == "NIP compact":
+            compact = nip.replace(" ", "")
+            out.append(BenchQuery(label, compact, fts=f'people:"{nip}"'))
+        elif label == "fuzzy":
+            w = rng.choice(middle)
+            out.append(BenchQuery(label, f"{w}~", fts=f'"{w}"'))
+        elif label == "prefix":
+            w = rng.choice([v for v in middle if len(v) >= 6])
+            out.append(BenchQuery(label, f"{w[:5]}*", fts=f'"{w[:5]}"*'))
+        elif label == "year filter":
+            w = rng.choice(middle)
+            year = rng.randint(2019, 2024)
+            out.append(BenchQuery(label, w, {"year": year}, f'"{w}"', "AND d.year = ?", (year,)))
         else:
-            doc = rng.choice(corpus.docs)
-            out.append(BenchQuery(label, doc.number, {}, f'number:"{doc.number}"'))
+            w, cls = rng.choice(common), rng.choice(CLASSES)
+            out.append(BenchQuery(label, w, {"classification": cls}, f'"{w}"',
+                                  "AND d.cls = ?", (cls,)))
     return out
 
 
-def _fts_word(w: str) -> str:
-    return f'"{w}"'
+# ---------------------------------------------------------------------- helpers
 
 
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def pct(values: list[float], p: float) -> float:
+def pct(values: Sequence[float], p: float) -> float:
     s = sorted(values)
     k = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
     return s[k]
 
 
 @dataclass
-class Measured:
-    wall: dict[str, list[float]]
-    cpu: dict[str, list[float]]
+class Figures:
+    build_docs_s: float | None = None
+    build_cpu_docs_s: float | None = None
+    build_note: str = ""
+    size_mb: float | None = None
+    warm: dict[str, list[float]] = field(default_factory=dict)
+    cold_cli: list[float] = field(default_factory=list)
+    cold_bare: list[float] = field(default_factory=list)
+    cpu_cli: list[float] = field(default_factory=list)
+    cpu_bare: list[float] = field(default_factory=list)
+    rss_cli: list[float] = field(default_factory=list)
+    rss_bare: list[float] = field(default_factory=list)
+    totals: int = 0
 
 
-def measure(queries: list[BenchQuery], run: Callable[[BenchQuery], int]) -> tuple[Measured, int]:
-    """Run every query once; wall-clock and CPU milliseconds per query label."""
-    m = Measured({}, {})
-    total = 0
-    for q in queries:
-        w0, c0 = time.perf_counter(), time.process_time()
-        total += run(q)
-        w1, c1 = time.perf_counter(), time.process_time()
-        m.wall.setdefault(q.label, []).append((w1 - w0) * 1000)
-        m.cpu.setdefault(q.label, []).append((c1 - c0) * 1000)
-    return m, total
+# ------------------------------------------------------------------------ engines
 
 
-def report(name: str, docs: int, wall_s: float, cpu_s: float, size: int, m: Measured,
-           totals: int) -> None:
-    wall = [v for vs in m.wall.values() for v in vs]
-    cpu = [v for vs in m.cpu.values() for v in vs]
-    print(f"\n== {name}")
-    print(f"index: {docs} docs in {wall_s:.1f} s wall = {docs / wall_s:.0f} docs/s "
-          f"({cpu_s:.1f} s CPU in this process = {docs / cpu_s:.0f} docs/s); "
-          f"size on disk {size / 1e6:.1f} MB")
-    print(f"search, {len(wall)} queries: wall median {statistics.median(wall):.2f} ms, "
-          f"p95 {pct(wall, 95):.2f} ms, max {max(wall):.2f} ms | CPU median "
-          f"{statistics.median(cpu):.2f} ms, p95 {pct(cpu, 95):.2f} ms")
-    for label in m.wall:
-        w, c = m.wall[label], m.cpu[label]
-        print(f"  {label:13s} wall median {statistics.median(w):6.2f} p95 {pct(w, 95):6.2f} | "
-              f"CPU median {statistics.median(c):6.2f} p95 {pct(c, 95):6.2f} ms (n={len(w)})")
-    print(f"  (sum of the queries' total hits: {totals})")
+class Engine:
+    name = ""
+
+    def __init__(self, work: Path) -> None:
+        self.archive = work / self.name / "archive"
+
+    def built(self, docs: int) -> bool:
+        info = self.archive.parent / "bench-corpus.json"
+        return info.exists() and json.loads(info.read_text()) == {"docs": docs}
+
+    def mark_built(self, docs: int) -> None:
+        (self.archive.parent / "bench-corpus.json").write_text(json.dumps({"docs": docs}))
+
+    def build(self, docs: Sequence[IndexedDocument]) -> None:
+        raise NotImplementedError
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def search(self, q: BenchQuery) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def size(self) -> int:
+        return folder_size(self.archive)
+
+    def cold_cli(self, q: BenchQuery) -> list[str] | None:
+        return None
+
+    def cold_bare(self, q: BenchQuery) -> list[str] | None:
+        return None
 
 
-def bench_whoosh(corpus: Corpus, queries: list[BenchQuery], work: Path, procs: int,
-                 limit: int) -> None:
-    folder = work / "whoosh" / "index"
-    w0, c0 = time.perf_counter(), time.process_time()
-    ix = WhooshIndex(folder)
-    ix.rebuild(corpus.docs, procs=procs)
-    wall_s, cpu_s = time.perf_counter() - w0, time.process_time() - c0
-    size = folder_size(folder)
-    ix.search(queries[0].whoosh, limit=limit)  # opens the files
+class SopdocsEngine(Engine):
+    """sopdocs' own index on one backend, in ``<archive>/indeks`` as in a real archive."""
 
-    def run(q: BenchQuery) -> int:
-        return ix.search(q.whoosh, limit=limit, **q.whoosh_kwargs).total  # type: ignore[arg-type]
+    def __init__(self, work: Path, backend: str) -> None:
+        self.name = backend
+        super().__init__(work)
+        self.index: SearchIndex | None = None
 
-    m, totals = measure(queries, run)
-    report(f"Whoosh: sopdocs.search.index.WhooshIndex (procs={procs}; {limit} hits with snippets, "
-           "total, counts per kind and year)", len(corpus.docs), wall_s, cpu_s, size, m, totals)
-    plain = sum(len(d.text.encode("utf-8")) for d in corpus.docs)
-    packed = sum(len(zlib.compress(d.text.encode("utf-8"), 6)) for d in corpus.docs)
-    print(f"  full text stored for snippets: {packed / 1e6:.1f} MB zlib-compressed "
-          f"({plain / 1e6:.1f} MB plain) of the {size / 1e6:.1f} MB index")
-    ix.close()
+    def _open_index(self) -> SearchIndex:
+        self.archive.mkdir(parents=True, exist_ok=True)
+        if self.name != "whoosh":
+            (self.archive / "pengaturan.yaml").write_text(f"indeks: {self.name}\n", encoding="utf-8")
+        return open_index(self.archive)
+
+    def build(self, docs: Sequence[IndexedDocument]) -> None:
+        index = self._open_index()
+        index.rebuild(docs)
+        index.close()
+
+    def open(self) -> None:
+        self.index = self._open_index()
+
+    def search(self, q: BenchQuery) -> int:
+        assert self.index is not None
+        return self.index.search(q.whoosh, limit=20, **q.whoosh_kwargs).total
+
+    def close(self) -> None:
+        if self.index is not None:
+            self.index.close()
+            self.index = None
+
+    def size(self) -> int:
+        return folder_size(self.archive / "indeks")
+
+    def cold_cli(self, q: BenchQuery) -> list[str] | None:
+        args = ["search", q.whoosh, "--archive", str(self.archive), "--json", "--limit", "20"]
+        for key, flag in (("kind", "--kind"), ("year", "--year"), ("classification", "--klasifikasi")):
+            if key in q.whoosh_kwargs:
+                args += [flag, str(q.whoosh_kwargs[key])]
+        return [sys.executable, "-c", PEAK + CLI_SCRIPT, *args]
+
+    def cold_bare(self, q: BenchQuery) -> list[str] | None:
+        script = BARE_SCRIPTS[self.name]
+        return [sys.executable, "-c", PEAK + script, str(self.archive / "indeks"), q.whoosh]
 
 
-def bench_fts(corpus: Corpus, queries: list[BenchQuery], work: Path, limit: int) -> None:
-    path = work / "fts.sqlite3"
-    w0, c0 = time.perf_counter(), time.process_time()
-    con = sqlite3.connect(path)
-    con.executescript(
-        """
-        PRAGMA journal_mode=WAL;
-        CREATE TABLE d(rowid INTEGER PRIMARY KEY, doc_id TEXT UNIQUE, number TEXT, kind TEXT,
-                       date TEXT, year INTEGER, path TEXT);
-        CREATE INDEX d_kind ON d(kind); CREATE INDEX d_date ON d(date);
-        CREATE VIRTUAL TABLE f USING fts5(number, title, people, text,
-                                          tokenize='unicode61');
-        """
-    )
-    with con:
-        for i, doc in enumerate(corpus.docs, start=1):
-            con.execute("INSERT INTO d VALUES (?,?,?,?,?,?,?)",
-                        (i, doc.doc_id, doc.number, doc.kind, doc.date.isoformat(),
-                         doc.date.year, doc.path))
-            con.execute("INSERT INTO f(rowid, number, title, people, text) VALUES (?,?,?,?,?)",
-                        (i, doc.number, doc.title, "\n".join(doc.people), doc.text))
-    con.execute("INSERT INTO f(f) VALUES('optimize')")
-    con.commit()
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    wall_s, cpu_s = time.perf_counter() - w0, time.process_time() - c0
-    size = path.stat().st_size
+# A child reports its own peak memory (VmHWM of its own address space) when it exits: the
+# rusage of a child also counts the parent's pages it shared before exec.
+PEAK = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    try:\n"
+    "        with open('/proc/self/status') as fh:\n"
+    "            kb = next(l.split()[1] for l in fh if l.startswith('VmHWM'))\n"
+    "        sys.stderr.write('\\nPEAK_KB ' + kb + '\\n')\n"
+    "    except (OSError, StopIteration):\n"
+    "        pass\n"
+    "atexit.register(_peak)\n")
+# `python -m sopdocs ARGS`, run through runpy so that PEAK is installed first.
+CLI_SCRIPT = (
+    "import runpy\n"
+    "sys.argv = ['sopdocs', *sys.argv[1:]]\n"
+    "runpy.run_module('sopdocs', run_name='__main__', alter_sys=True)\n")
 
-    def run(q: BenchQuery) -> int:
+BARE_SCRIPTS = {
+    "whoosh": (
+        "import sys\n"
+        "from whoosh import index\n"
+        "from whoosh.qparser import MultifieldParser\n"
+        "ix = index.open_dir(sys.argv[1], indexname='MAIN')\n"
+        "with ix.searcher() as s:\n"
+        "    q = MultifieldParser(['title', 'text', 'people'], ix.schema).parse(sys.argv[2])\n"
+        "    r = s.search(q, limit=20)\n"
+        "    print(len(r), [h['doc_id'] for h in r])\n"),
+    "tantivy": (
+        "import sys, tantivy\n"
+        "ix = tantivy.Index.open(sys.argv[1])\n"
+        "ix.register_tokenizer('sopdocs_terms', tantivy.TextAnalyzerBuilder("
+        "tantivy.Tokenizer.whitespace()).build())\n"
+        "q, _ = ix.parse_query_lenient(sys.argv[2].lower(), ['title', 'text', 'people'])\n"
+        "s = ix.searcher()\n"
+        "r = s.search(q, 20)\n"
+        "print(r.count, [s.doc(a)['meta'][0][:20] for _, a in r.hits])\n"),
+}
+
+
+class Fts5Engine(Engine):
+    """SQLite FTS5 (unicode61 tokenizer, no stemming) as its users run it: one MATCH for
+    the top hits with snippets, one grouped MATCH for the total and the counts per kind
+    and year (the previous bench ran the MATCH four times per query)."""
+
+    name = "fts5"
+
+    def __init__(self, work: Path) -> None:
+        super().__init__(work)
+        self.path = self.archive / "fts.sqlite3"
+        self.con: sqlite3.Connection | None = None
+
+    def build(self, docs: Sequence[IndexedDocument]) -> None:
+        self.archive.mkdir(parents=True, exist_ok=True)
+        self.path.unlink(missing_ok=True)
+        con = sqlite3.connect(self.path)
+        con.executescript(
+            """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE d(rowid INTEGER PRIMARY KEY, doc_id TEXT UNIQUE, number TEXT, kind TEXT,
+                           cls TEXT, date TEXT, year INTEGER, path TEXT);
+            CREATE INDEX d_kind ON d(kind); CREATE INDEX d_date ON d(date);
+            CREATE VIRTUAL TABLE f USING fts5(number, title, people, text, tokenize='unicode61');
+            """)
+        with con:
+            for i, doc in enumerate(docs, start=1):
+                con.execute("INSERT INTO d VALUES (?,?,?,?,?,?,?,?)",
+                            (i, doc.doc_id, doc.number, doc.kind, doc.classification,
+                             doc.date.isoformat(), doc.date.year, doc.path))
+                con.execute("INSERT INTO f(rowid, number, title, people, text) VALUES (?,?,?,?,?)",
+                            (i, doc.number, doc.title, "\n".join(doc.people), doc.text))
+        con.execute("INSERT INTO f(f) VALUES('optimize')")
+        con.commit()
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+
+    def open(self) -> None:
+        self.con = sqlite3.connect(self.path)
+
+    def search(self, q: BenchQuery) -> int:
+        assert self.con is not None
         base = f"FROM f JOIN d ON d.rowid = f.rowid WHERE f MATCH ? {q.fts_where}"
         args = (q.fts, *q.fts_args)
-        con.execute(f"SELECT d.doc_id, d.number, d.kind, d.date, d.path, "
-                    f"snippet(f, 3, '[[', ']]', '…', 24), bm25(f) {base} "
-                    f"ORDER BY bm25(f) LIMIT {limit}", args).fetchall()
-        total = con.execute(f"SELECT count(*) {base}", args).fetchone()[0]
-        con.execute(f"SELECT d.kind, count(*) {base} GROUP BY d.kind", args).fetchall()
-        con.execute(f"SELECT d.year, count(*) {base} GROUP BY d.year", args).fetchall()
-        return int(total)
+        self.con.execute(f"SELECT d.doc_id, d.number, d.kind, d.date, d.path, "
+                         f"snippet(f, 3, '[[', ']]', '…', 24) {base} "
+                         f"ORDER BY bm25(f) LIMIT 20", args).fetchall()
+        groups = self.con.execute(f"SELECT d.kind, d.year, count(*) {base} GROUP BY d.kind, d.year",
+                                  args).fetchall()
+        return sum(int(n) for _kind, _year, n in groups)
 
-    run(queries[0])
-    m, totals = measure(queries, run)
-    report(f"SQLite FTS5 reference (unicode61, no stemming; {limit} hits with snippets, "
-           "total, counts per kind and year)", len(corpus.docs), wall_s, cpu_s, size, m, totals)
-    con.close()
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def make_engine(name: str, work: Path) -> Engine:
+    return Fts5Engine(work) if name == "fts5" else SopdocsEngine(work, name)
+
+
+# ------------------------------------------------------------------- measuring
+
+
+def run_child(args: list[str]) -> tuple[float, float, float, int]:
+    """(seconds, CPU seconds, peak memory MB, exit code) of one child process. The CPU
+    time (user + system, from ``os.wait4``) depends little on other load on the machine;
+    the peak is as the child reports it, see PEAK (NaN where /proc is missing)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=tempfile.gettempdir())
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode("utf-8", "replace")
+    cpu = float("nan")
+    wait4 = getattr(os, "wait4", None)
+    if wait4 is not None:
+        _pid, status, usage = wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
+    else:  # pragma: no cover - Windows
+        proc.wait()
+    seconds = time.perf_counter() - start
+    peak = float("nan")
+    for line in err.splitlines():
+        if line.startswith("PEAK_KB "):
+            peak = int(line.split()[1]) / 1024
+    if proc.returncode:
+        print(f"  child failed ({proc.returncode}): {' '.join(args[3:8])}…\n{err[-800:]}")
+    return seconds, cpu, peak, proc.returncode
+
+
+def measure_size(engines: list[Engine], docs: Documents, queries: list[BenchQuery],
+                 cold: int, rebuild: bool) -> dict[str, Figures]:
+    figures = {e.name: Figures() for e in engines}
+    made: list[IndexedDocument] | None = None
+    for engine in engines:
+        fig = figures[engine.name]
+        if engine.built(len(docs)) and not rebuild:
+            fig.build_note = "reused"
+        else:
+            if made is None:  # generated once, outside the timed builds
+                start = time.perf_counter()
+                made = list(docs)
+                print(f"  generated {len(made):,} documents in {time.perf_counter() - start:.1f} s",
+                      flush=True)
+            wall, cpu = time.perf_counter(), time.process_time()
+            engine.build(made)
+            seconds = time.perf_counter() - wall
+            fig.build_docs_s = len(docs) / seconds
+            fig.build_cpu_docs_s = len(docs) / (time.process_time() - cpu)
+            engine.mark_built(len(docs))
+            print(f"  built {engine.name}: {len(docs)} docs in {seconds:.1f} s "
+                  f"({fig.build_docs_s:.0f} docs/s; {machine_load()})", flush=True)
+        fig.size_mb = engine.size() / 1e6
+    for engine in engines:
+        engine.open()
+        engine.search(queries[0])  # opens the files
+    for i, q in enumerate(queries):  # interleaved, rotated
+        shift = i % len(engines)
+        for engine in engines[shift:] + engines[:shift]:
+            start = time.perf_counter()
+            figures[engine.name].totals += engine.search(q)
+            figures[engine.name].warm.setdefault(q.label, []).append(
+                (time.perf_counter() - start) * 1000)
+    for engine in engines:
+        engine.close()
+    cold_queries = [q for q in queries if q.label != "fuzzy"][:cold]
+    for q in cold_queries:
+        for engine in engines:
+            cli, bare = engine.cold_cli(q), engine.cold_bare(q)
+            if cli is None or bare is None:
+                continue
+            fig = figures[engine.name]
+            pair = [("cli", cli), ("bare", bare)]
+            if len(fig.cold_cli) % 2:
+                pair.reverse()
+            for what, args in pair:
+                seconds, cpu, peak, _code = run_child(args)
+                if what == "cli":
+                    fig.cold_cli.append(seconds * 1000)
+                    fig.cpu_cli.append(cpu * 1000)
+                    fig.rss_cli.append(peak)
+                else:
+                    fig.cold_bare.append(seconds * 1000)
+                    fig.cpu_bare.append(cpu * 1000)
+                    fig.rss_bare.append(peak)
+    return figures
+
+
+def report(size: int, engines: list[str], figures: dict[str, Figures], queries: int) -> None:
+    width = 16
+    print(f"\n== {size:,} documents (about 550 words each); {machine_load()}")
+    print(f"{'':44s}" + "".join(f"{name:>{width}s}" for name in engines))
+
+    def row(label: str, cell: Callable[[Figures], str]) -> None:
+        print(f"{label:44s}" + "".join(f"{cell(figures[name]):>{width}s}" for name in engines))
+
+    def num(v: float | None, fmt: str = ".0f") -> str:
+        return "-" if v is None or v != v else format(v, fmt)
+
+    def all_warm(f: Figures) -> list[float]:
+        return [v for vs in f.warm.values() for v in vs]
+
+    row("build, docs/s", lambda f: f.build_note or num(f.build_docs_s))
+    row("  per CPU second (all threads of the bench)", lambda f: f.build_note or num(f.build_cpu_docs_s))
+    row("size on disk, MB", lambda f: num(f.size_mb, ".1f"))
+    row(f"warm p50 ms ({queries} mixed queries)",
+        lambda f: num(statistics.median(all_warm(f)), ".2f") if f.warm else "-")
+    row("warm p95 ms", lambda f: num(pct(all_warm(f), 95), ".2f") if f.warm else "-")
+    row("warm max ms", lambda f: num(max(all_warm(f)), ".1f") if f.warm else "-")
+    labels = list(next(iter(figures.values())).warm)
+    for label in labels:
+        row(f"  {label}: p50 / p95 ms", lambda f: (
+            f"{statistics.median(f.warm[label]):.1f} / {pct(f.warm[label], 95):.1f}"
+            if label in f.warm else "-"))
+    row("cold `sopdocs search` p50 / p95 ms", lambda f: (
+        f"{statistics.median(f.cold_cli):.0f} / {pct(f.cold_cli, 95):.0f}" if f.cold_cli else "-"))
+    row("cold bare open + query p50 ms", lambda f: num(
+        statistics.median(f.cold_bare) if f.cold_bare else None))
+    row("cold ratio sopdocs / bare", lambda f: num(
+        statistics.median(f.cold_cli) / statistics.median(f.cold_bare)
+        if f.cold_cli and f.cold_bare else None, ".2f"))
+    row("cold CPU ms (user+sys) sopdocs / bare", lambda f: (
+        f"{statistics.median(f.cpu_cli):.0f} / {statistics.median(f.cpu_bare):.0f}"
+        if f.cpu_cli and f.cpu_bare else "-"))
+    row("cold CPU ratio sopdocs / bare", lambda f: num(
+        statistics.median(f.cpu_cli) / statistics.median(f.cpu_bare)
+        if f.cpu_cli and f.cpu_bare else None, ".2f"))
+    row("peak memory sopdocs search / bare, MB", lambda f: (
+        f"{max(f.rss_cli):.0f} / {max(f.rss_bare):.0f}" if f.rss_cli and f.rss_bare else "-"))
+    row("(sum of the queries' totals)", lambda f: str(f.totals))
+
+
+# ------------------------------------------------------------------ hostile mode
 
 HOSTILE_QUERIES = ["*a* *e* *i* *o* *u*", "**", "text:[a TO zzzz]", "pendataan~99",
                    "text:*", "a*", "pe*", "pendataan~2/0", "(" * 30 + "data" + ")" * 30,
@@ -312,7 +603,7 @@ def hostile_queries(corpus: Corpus) -> list[tuple[str, str]]:
     """(label, query): the hostile queries, then normal ones taken from the corpus."""
     out = [("hostile", q) for q in HOSTILE_QUERIES]
     doc = corpus.docs[len(corpus.docs) // 2]
-    words = [w.strip(".") for w in doc.text.split() if w.strip(".") not in STOP]
+    words = _content_words(doc)
     nip = next(p for p in doc.people if p[:1].isdigit())
     out += [("normal", corpus.vocabulary[0]), ("normal", f"{words[3]} {words[40]}"),
             ("normal", f'"{words[10]} {words[11]}"'), ("normal", doc.number),
@@ -321,24 +612,16 @@ def hostile_queries(corpus: Corpus) -> list[tuple[str, str]]:
     return out
 
 
-def hostile_index(corpus: Corpus, work: Path, seed_info: dict[str, object]) -> WhooshIndex:
-    """The index of ``corpus`` in ``work``, reused when it was built from the same corpus."""
-    folder = work / f"hostile-{len(corpus.docs)}" / "index"
-    info = folder.parent / "bench-corpus.json"
-    ix = WhooshIndex(folder)
-    if info.exists() and json.loads(info.read_text()) == seed_info and ix.counts().total:
-        print(f"index: reusing {folder} ({ix.counts().total} docs)")
-        return ix
-    t0 = time.perf_counter()
-    ix.rebuild(corpus.docs)
-    info.write_text(json.dumps(seed_info))
-    print(f"index: built {len(corpus.docs)} docs in {time.perf_counter() - t0:.1f} s ({folder})")
-    return ix
-
-
 def bench_hostile(corpus: Corpus, work: Path, args: argparse.Namespace) -> None:
-    seed_info = {"docs": args.docs, "zipf_offset": args.zipf_offset, "seed": 20240101}
-    ix = hostile_index(corpus, work, seed_info)
+    engine = SopdocsEngine(work / f"hostile-{len(corpus.docs)}", args.engine)
+    if not engine.built(len(corpus.docs)):
+        t0 = time.perf_counter()
+        engine.build(corpus.docs)
+        engine.mark_built(len(corpus.docs))
+        print(f"index: built {len(corpus.docs)} docs in {time.perf_counter() - t0:.1f} s")
+    engine.open()
+    assert engine.index is not None
+    ix = engine.index
     ix.search("data", limit=args.limit)  # opens the files
     before: dict[str, dict[str, object]] = {}
     if args.compare:
@@ -351,30 +634,28 @@ def bench_hostile(corpus: Corpus, work: Path, args: argparse.Namespace) -> None:
             t0 = time.perf_counter()
             try:
                 res = ix.search(q, limit=args.limit)
-                notice = getattr(res, "notice", None)
                 outcome = f"{res.total} docs" + (" (fuzzy)" if res.fuzzy else "")
-                if notice:
-                    outcome += f"; notice: {notice}"
+                if res.notice:
+                    outcome += f"; notice: {res.notice}"
             except Exception as exc:  # noqa: BLE001 - the bench reports every outcome
                 outcome = f"{type(exc).__name__}: {exc}"
             times.append((time.perf_counter() - t0) * 1000)
         rows[q] = {"label": label, "ms": min(times), "outcome": outcome}
-    ix.close()
-    width = max(len(q) for q in rows)
-    width = min(width, 40)
+    engine.close()
+    width = min(max(len(q) for q in rows), 40)
     head = f"{'query':{width}s}  {'kind':7s}  {'ms':>9s}"
     if before:
         head += f"  {'ms before':>9s}"
-    print(f"\n== hostile queries, {args.docs} docs (best of {args.repeat}; {args.limit} hits)")
+    print(f"\n== hostile queries on {args.engine}, {args.docs} docs (best of {args.repeat}; "
+          f"{args.limit} hits); {machine_load()}")
     print(head + "  outcome")
-    for q, row in rows.items():
+    for q, row_ in rows.items():
         shown = q if len(q) <= width else q[: width - 1] + "…"
-        line = f"{shown:{width}s}  {row['label']:7s}  {row['ms']:9.1f}"
+        line = f"{shown:{width}s}  {row_['label']:7s}  {row_['ms']:9.1f}"
         if before:
             old = before.get(q, {}).get("ms")
             line += f"  {old:9.1f}" if isinstance(old, (int, float)) else f"  {'-':>9s}"
-        outcome = str(row["outcome"])
-        print(f"{line}  {outcome[:140]}")
+        print(f"{line}  {str(row_['outcome'])[:140]}")
     slowest = max(rows, key=lambda k: float(rows[k]["ms"]))  # type: ignore[arg-type]
     print(f"slowest: {slowest!r} {rows[slowest]['ms']:.1f} ms")
     if args.save:
@@ -382,42 +663,53 @@ def bench_hostile(corpus: Corpus, work: Path, args: argparse.Namespace) -> None:
                                         ensure_ascii=False, indent=1))
 
 
+# -------------------------------------------------------------------------- main
+
+
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=10_000)
-    ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
-    ap.add_argument("--limit", type=int, default=20, help="hits per search")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--sizes", default="2000", help="comma-separated document counts (2000)")
+    ap.add_argument("--docs", type=int, default=None, help="one size (same as --sizes N)")
+    ap.add_argument("--engines", default=",".join(ENGINES), help="whoosh,tantivy,fts5")
+    ap.add_argument("--queries", type=int, default=240, help="warm queries per size (240)")
+    ap.add_argument("--cold", type=int, default=12, help="cold queries per engine (12)")
     ap.add_argument("--zipf-offset", type=float, default=10.0,
-                    help="flattening of the most frequent words (0 = harsh, see make_corpus)")
-    ap.add_argument("--keep", type=Path, default=None, help="keep the indexes in this folder")
+                    help="flattening of the most frequent words (0 = harsh, see Documents)")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="keep the indexes in this folder and reuse them in later runs")
+    ap.add_argument("--rebuild", action="store_true", help="with --keep: build again anyway")
     ap.add_argument("--hostile", action="store_true",
                     help="time hostile queries (wildcards, ranges, fuzzy) one by one instead")
+    ap.add_argument("--engine", default="whoosh", choices=["whoosh", "tantivy"],
+                    help="--hostile: the engine")
+    ap.add_argument("--limit", type=int, default=20, help="--hostile: hits per search")
     ap.add_argument("--repeat", type=int, default=1, help="--hostile: runs per query (best kept)")
     ap.add_argument("--save", type=Path, default=None, help="--hostile: write figures as JSON")
     ap.add_argument("--compare", type=Path, default=None,
                     help="--hostile: print the figures of an earlier --save beside")
     args = ap.parse_args(argv)
-
-    t0 = time.perf_counter()
-    corpus = make_corpus(args.docs, zipf_offset=args.zipf_offset)
-    words = sum(len(d.text.split()) for d in corpus.docs)
-    print(f"corpus: {len(corpus.docs)} docs, {words} words, vocabulary "
-          f"{len(corpus.vocabulary)} (Zipf offset {args.zipf_offset:g}), generated in "
-          f"{time.perf_counter() - t0:.1f} s")
+    sizes = [args.docs] if args.docs else [int(s) for s in args.sizes.split(",") if s.strip()]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engines) - set(ENGINES)
+    if unknown:
+        ap.error(f"unknown engines: {sorted(unknown)}")
     work = args.keep or Path(tempfile.mkdtemp(prefix="sopdocs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    if args.hostile:
-        try:
-            bench_hostile(corpus, work, args)
-        finally:
-            if args.keep is None:
-                shutil.rmtree(work, ignore_errors=True)
-        return
-    queries = make_queries(corpus, args.queries)
+    print(f"bench/search.py: sizes {sizes}, engines {engines}; {machine_load()}")
     try:
-        bench_whoosh(corpus, queries, work, args.procs, args.limit)
-        bench_fts(corpus, queries, work, args.limit)
+        if args.hostile:
+            args.docs = sizes[0]
+            bench_hostile(make_corpus(sizes[0], zipf_offset=args.zipf_offset), work, args)
+            return
+        for size in sizes:
+            corpus = make_corpus(size, zipf_offset=args.zipf_offset)
+            t0 = time.perf_counter()
+            queries = make_queries(corpus, args.queries)
+            print(f"\n{size:,} documents: queries made in {time.perf_counter() - t0:.1f} s", flush=True)
+            folder = work / f"docs-{size}"
+            figures = measure_size([make_engine(e, folder) for e in engines], corpus.docs,
+                                   queries, args.cold, args.rebuild)
+            report(size, engines, figures, len(queries))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,4 +1,7 @@
-"""Search index: real Whoosh indexes in tmp_path, no mocks."""
+"""Search index: real Whoosh and tantivy indexes in tmp_path, no mocks.
+
+The behaviour tests run against both backends (fixture ``backend``); tests of one
+engine's files and internals say so in their name."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh import fields, index
@@ -27,9 +31,11 @@ from sopdocs.search.index import (
     IndexLockedError,
     IndexNeedsRebuildError,
     SearchIndex,
+    SortOrder,
     WhooshIndex,
     make_snippet,
 )
+from sopdocs.search.tantivyindex import TantivyIndex
 
 NIP_SUHARYANTO = "19720319 198003 1 001"
 
@@ -68,9 +74,25 @@ DOCS = [
 ]
 
 
+BACKENDS = ["whoosh", "tantivy"]
+
+
+def make_index(backend: str, folder: Path, **kwargs: object) -> SearchIndex:
+    """An index of ``backend`` in ``folder`` (Whoosh-only options are dropped for tantivy)."""
+    if backend == "tantivy":
+        kept = {k: v for k, v in kwargs.items() if k in ("lock_timeout", "time_budget")}
+        return TantivyIndex(folder, **kept)  # type: ignore[arg-type]
+    return WhooshIndex(folder, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture()
-def ix(tmp_path: Path) -> Iterator[WhooshIndex]:
-    index_ = WhooshIndex(tmp_path / "index")
+def ix(tmp_path: Path, backend: str) -> Iterator[SearchIndex]:
+    index_ = make_index(backend, tmp_path / "index")
     assert index_.add(DOCS) == len(DOCS)
     yield index_
     index_.close()
@@ -118,11 +140,12 @@ def test_snippet_marks_inflected_words_nip_and_codes() -> None:
 # ------------------------------------------------------------------------- search
 
 
-def test_whoosh_index_is_a_search_index(ix: WhooshIndex) -> None:
+def test_index_is_a_search_index(ix: SearchIndex, backend: str) -> None:
     assert isinstance(ix, SearchIndex)
+    assert type(ix) is {"whoosh": WhooshIndex, "tantivy": TantivyIndex}[backend]
 
 
-def test_inflected_word_finds_other_form(ix: WhooshIndex) -> None:
+def test_inflected_word_finds_other_form(ix: SearchIndex) -> None:
     res = ix.search("dikumpulkan")
     # st1 says "pengumpulan", sop1 "dikumpulkan", disp1 "pengumpulan"
     assert set(ids(res)) == {"st1", "sop1", "disp1"}
@@ -130,7 +153,7 @@ def test_inflected_word_finds_other_form(ix: WhooshIndex) -> None:
     assert res.did_you_mean is None and not res.fuzzy
 
 
-def test_stop_words_are_ignored(ix: WhooshIndex) -> None:
+def test_stop_words_are_ignored(ix: SearchIndex) -> None:
     with_stops = ix.search("data yang dikumpulkan oleh petugas")
     without = ix.search("data dikumpulkan petugas")
     assert ids(with_stops) == ids(without)
@@ -139,7 +162,7 @@ def test_stop_words_are_ignored(ix: WhooshIndex) -> None:
     assert only_stops.total == 0 and only_stops.hits == []
 
 
-def test_phrase(ix: WhooshIndex) -> None:
+def test_phrase(ix: SearchIndex) -> None:
     # st1: "pengumpulan data di lapangan" (stop word inside is ignored);
     # sop1 has all three words, but not together.
     res = ix.search('"pengumpulan data lapangan"')
@@ -148,14 +171,14 @@ def test_phrase(ix: WhooshIndex) -> None:
     assert ix.search('"lapangan data pengumpulan"').total == 0
 
 
-def test_kind_filter(ix: WhooshIndex) -> None:
+def test_kind_filter(ix: SearchIndex) -> None:
     assert ids(ix.search("petugas", kind="sop")) == ["sop1"]
     assert ids(ix.search("kind:sop petugas")) == ["sop1"]
     assert ids(ix.search("jenis:sop petugas")) == ["sop1"]
     assert set(ids(ix.search("kind:surat-tugas"))) == {"st1", "st2"}
 
 
-def test_date_range(ix: WhooshIndex) -> None:
+def test_date_range(ix: SearchIndex) -> None:
     january = {"st1", "st2"}
     assert set(ids(ix.search("", date_from=dt.date(2024, 1, 1),
                              date_to=dt.date(2024, 1, 31)))) == january
@@ -166,7 +189,7 @@ def test_date_range(ix: WhooshIndex) -> None:
                          date_to=dt.date(2024, 1, 28))) == ["st2"]
 
 
-def test_bad_dates_raise_date_error(ix: WhooshIndex) -> None:
+def test_bad_dates_raise_date_error(ix: SearchIndex) -> None:
     with pytest.raises(DateError, match="abc"):
         ix.search("date:[2024 TO abc]")
     with pytest.raises(DateError, match="20241345"):
@@ -175,7 +198,7 @@ def test_bad_dates_raise_date_error(ix: WhooshIndex) -> None:
         ix.search("", date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 1, 1))
 
 
-def test_bad_syntax_falls_back_to_words(ix: WhooshIndex) -> None:
+def test_bad_syntax_falls_back_to_words(ix: SearchIndex) -> None:
     plain = ids(ix.search("petugas verifikasi"))
     assert set(plain) == {"st2", "sop1"}  # sop1: "diverifikasi"
     assert ids(ix.search("petugas (verifikasi")) == plain
@@ -185,7 +208,7 @@ def test_bad_syntax_falls_back_to_words(ix: WhooshIndex) -> None:
     assert ix.search('title:)(][ "').total == 0  # nothing searchable, no error
 
 
-def test_exact_number_with_slashes(ix: WhooshIndex) -> None:
+def test_exact_number_with_slashes(ix: SearchIndex) -> None:
     res = ix.search("800.1.11.1/015/DTK/2024")
     assert ids(res)[0] == "st1"
     assert "st2" not in ids(res)  # 800.1.11.1/016/DTK/2024 shares most parts
@@ -193,14 +216,14 @@ def test_exact_number_with_slashes(ix: WhooshIndex) -> None:
     assert ids(ix.search("nota B/17/SEKRET/2023")) == ["nd1"]
 
 
-def test_nip_with_and_without_spaces(ix: WhooshIndex) -> None:
+def test_nip_with_and_without_spaces(ix: SearchIndex) -> None:
     compact = ix.search("197203191980031001")
     spaced = ix.search(NIP_SUHARYANTO)
     assert set(ids(compact)) == set(ids(spaced)) == {"st1", "nd1"}
     assert ids(ix.search("nip:198001012005011002")) == ["st2"]
 
 
-def test_name_misspelling_gets_suggestion_and_fuzzy_hits(ix: WhooshIndex) -> None:
+def test_name_misspelling_gets_suggestion_and_fuzzy_hits(ix: SearchIndex) -> None:
     assert set(ids(ix.search("Suharyanto"))) == {"st1", "nd1"}
     res = ix.search("Suharianto")
     assert res.did_you_mean == "Suharyanto"
@@ -210,12 +233,12 @@ def test_name_misspelling_gets_suggestion_and_fuzzy_hits(ix: WhooshIndex) -> Non
     assert word.did_you_mean == "anggaran" and ids(word) == ["nd1"]
 
 
-def test_absent_word_gives_empty_results(ix: WhooshIndex) -> None:
+def test_absent_word_gives_empty_results(ix: SearchIndex) -> None:
     res = ix.search("xylofonzzz")
     assert res.total == 0 and res.hits == [] and res.by_kind == {} and not res.fuzzy
 
 
-def test_sort_by_date(ix: WhooshIndex) -> None:
+def test_sort_by_date(ix: SearchIndex) -> None:
     newest = ix.search("petugas", sort="date")
     dates = [h.date for h in newest.hits]
     assert dates == sorted(dates, reverse=True) and len(dates) == 3
@@ -225,7 +248,7 @@ def test_sort_by_date(ix: WhooshIndex) -> None:
         ix.search("petugas", sort="alphabet")  # type: ignore[arg-type]
 
 
-def test_snippet_marks_matched_words(ix: WhooshIndex) -> None:
+def test_snippet_marks_matched_words(ix: SearchIndex) -> None:
     hit = next(h for h in ix.search("dikumpulkan").hits if h.doc_id == "sop1")
     assert "[[dikumpulkan]]" in hit.snippet
     hit = ix.search("pengumpulan").hits[0]
@@ -233,7 +256,7 @@ def test_snippet_marks_matched_words(ix: WhooshIndex) -> None:
     assert hit.path.endswith(".docx") and hit.number and hit.title and hit.case_id
 
 
-def test_counts_per_kind_and_year(ix: WhooshIndex) -> None:
+def test_counts_per_kind_and_year(ix: SearchIndex) -> None:
     res = ix.search("petugas")
     assert res.by_kind == {"sop": 1, "surat-tugas": 2}
     assert res.by_year == {2024: 3}
@@ -246,7 +269,7 @@ def test_counts_per_kind_and_year(ix: WhooshIndex) -> None:
     assert counts.by_year == {2023: 2, 2024: 4}
 
 
-def test_update_and_delete(ix: WhooshIndex) -> None:
+def test_update_and_delete(ix: SearchIndex) -> None:
     changed = _doc("kue1", kind="kuesioner", title="Kuesioner Rumah Tangga",
                    date=dt.date(2023, 11, 20), text="Isian tentang lahan pertanian.")
     assert ix.update([changed]) == 1
@@ -258,14 +281,14 @@ def test_update_and_delete(ix: WhooshIndex) -> None:
     assert ix.search("pertanian").total == 0 and ix.counts().total == 5
 
 
-def test_invalid_document_is_reported(ix: WhooshIndex) -> None:
+def test_invalid_document_is_reported(ix: SearchIndex) -> None:
     bad = _doc("bad")
     bad.date = "2024-01-01"  # type: ignore[assignment]
     with pytest.raises(ValidationError, match="date"):
         ix.add([bad])
 
 
-def test_fast_evaluator_agrees_with_whoosh(tmp_path: Path) -> None:
+def test_whoosh_fast_evaluator_agrees_with_whoosh(tmp_path: Path) -> None:
     """The evaluator reads posting blocks itself; Whoosh's own matchers must give the
     same documents and (for words) the same BM25F scores, also with several segments
     and deletions."""
@@ -291,9 +314,9 @@ def test_fast_evaluator_agrees_with_whoosh(tmp_path: Path) -> None:
     index_.close()
 
 
-def test_reopen_keeps_documents(ix: WhooshIndex, tmp_path: Path) -> None:
+def test_reopen_keeps_documents(ix: SearchIndex, tmp_path: Path, backend: str) -> None:
     ix.close()
-    again = WhooshIndex(tmp_path / "index")
+    again = make_index(backend, tmp_path / "index")
     assert again.check().ok
     assert again.counts().total == 6
     again.close()
@@ -302,21 +325,21 @@ def test_reopen_keeps_documents(ix: WhooshIndex, tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- writers
 
 
-def _writer_process(folder: str, prefix: str, batches: int, start: object) -> None:
+def _writer_process(backend: str, folder: str, prefix: str, batches: int, start: object) -> None:
     start.wait(30)  # type: ignore[attr-defined]
-    index_ = WhooshIndex(Path(folder), lock_timeout=60)
+    index_ = make_index(backend, Path(folder), lock_timeout=60)
     for b in range(batches):
         index_.add([_doc(f"{prefix}-{b}-{i}", text=f"dokumen proses {prefix} nomor {b} {i}")
                     for i in range(5)])
     index_.close()
 
 
-def test_two_processes_write_at_once(tmp_path: Path) -> None:
+def test_two_processes_write_at_once(tmp_path: Path, backend: str) -> None:
     folder = tmp_path / "index"
-    WhooshIndex(folder).close()
+    make_index(backend, folder).close()
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
-    procs = [ctx.Process(target=_writer_process, args=(str(folder), name, 6, start))
+    procs = [ctx.Process(target=_writer_process, args=(backend, str(folder), name, 6, start))
              for name in ("a", "b")]
     for p in procs:
         p.start()
@@ -324,16 +347,16 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0]
-    index_ = WhooshIndex(folder)
+    index_ = make_index(backend, folder)
     assert index_.counts().total == 60
     assert index_.search("proses").total == 60
     assert index_.search("dokumen a").total == 30
     index_.close()
 
 
-def test_writer_waits_for_lock_then_succeeds(tmp_path: Path) -> None:
-    holder = WhooshIndex(tmp_path / "index")
-    other = WhooshIndex(tmp_path / "index", lock_timeout=30)
+def test_writer_waits_for_lock_then_succeeds(tmp_path: Path, backend: str) -> None:
+    holder: Any = make_index(backend, tmp_path / "index")
+    other = make_index(backend, tmp_path / "index", lock_timeout=30)
     outcome: list[object] = []
 
     def write() -> None:
@@ -354,9 +377,9 @@ def test_writer_waits_for_lock_then_succeeds(tmp_path: Path) -> None:
     other.close()
 
 
-def test_writer_gives_up_after_timeout(tmp_path: Path) -> None:
-    holder = WhooshIndex(tmp_path / "index")
-    impatient = WhooshIndex(tmp_path / "index", lock_timeout=0.3)
+def test_writer_gives_up_after_timeout(tmp_path: Path, backend: str) -> None:
+    holder: Any = make_index(backend, tmp_path / "index")
+    impatient = make_index(backend, tmp_path / "index", lock_timeout=0.3)
     with holder._lock.hold():
         with pytest.raises(IndexLockedError, match="index.lock"):
             impatient.add([_doc("x", text="tidak masuk")])
@@ -368,17 +391,25 @@ def test_writer_gives_up_after_timeout(tmp_path: Path) -> None:
 # ---------------------------------------------------------- damage and rebuild
 
 
-def _segment_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("MAIN_*.seg"))
+def _segment_file(folder: Path, suffix: str) -> Path:
+    """A file of the (one) segment; segments are written as separate files."""
+    found = sorted(folder.glob(f"MAIN_*{suffix}"))
+    assert len(found) == 1, found
+    return found[0]
 
 
-@pytest.mark.parametrize("damage", ["truncate", "delete", "toc"])
-def test_damaged_index_is_detected_and_rebuild_restores(tmp_path: Path, damage: str) -> None:
+_DAMAGED_FILES = [".pst", ".trm", ".kind.col", "._stored.col", "._text_len.col"]
+
+
+@pytest.mark.parametrize(("damage", "suffix"), [(d, f) for d in ("truncate", "delete")
+                                                for f in _DAMAGED_FILES] + [("toc", ".pst")])
+def test_whoosh_damaged_index_is_detected_and_rebuild_restores(tmp_path: Path, damage: str,
+                                                         suffix: str) -> None:
     folder = tmp_path / "index"
     index_ = WhooshIndex(folder)
     index_.add(DOCS)
     index_.close()
-    seg = _segment_files(folder)[0]
+    seg = _segment_file(folder, suffix)
     if damage == "truncate":
         with open(seg, "r+b") as fh:
             fh.truncate(seg.stat().st_size // 2)
@@ -403,14 +434,14 @@ def test_damaged_index_is_detected_and_rebuild_restores(tmp_path: Path, damage: 
     damaged.close()
 
 
-def test_scribbled_segment_is_reported(tmp_path: Path) -> None:
+def test_whoosh_scribbled_segment_is_reported(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     index_ = WhooshIndex(folder, cache_postings=0)
     index_.add(DOCS)
     index_.close()
-    seg = _segment_files(folder)[0]
+    seg = _segment_file(folder, ".pst")
     data = bytearray(seg.read_bytes())
-    for i in range(200, len(data) - 2000, 7):  # scribble over postings, keep the header
+    for i in range(16, len(data) - 16, 7):  # scribble over postings, keep the header
         data[i] ^= 0x5A
     seg.write_bytes(bytes(data))
     scribbled = WhooshIndex(folder, cache_postings=0)
@@ -424,7 +455,7 @@ def test_scribbled_segment_is_reported(tmp_path: Path) -> None:
     scribbled.close()
 
 
-def test_stored_schema_mismatch_needs_rebuild(tmp_path: Path) -> None:
+def test_whoosh_stored_schema_mismatch_needs_rebuild(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     folder.mkdir()
     old = index.create_in(str(folder), fields.Schema(doc_id=fields.ID(stored=True),
@@ -445,7 +476,7 @@ def test_stored_schema_mismatch_needs_rebuild(tmp_path: Path) -> None:
     assert WhooshIndex(folder).check().ok
 
 
-def test_crash_during_rebuild_keeps_old_index(ix: WhooshIndex, tmp_path: Path) -> None:
+def test_crash_during_rebuild_keeps_old_index(ix: SearchIndex, tmp_path: Path) -> None:
     def exploding() -> Iterator[IndexedDocument]:
         yield _doc("n1", text="baru satu")
         yield _doc("n2", text="baru dua")
@@ -460,28 +491,113 @@ def test_crash_during_rebuild_keeps_old_index(ix: WhooshIndex, tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "index.lock"]
 
 
-def test_interrupted_swap_is_recovered_on_open(ix: WhooshIndex, tmp_path: Path) -> None:
+def test_interrupted_swap_is_recovered_on_open(ix: SearchIndex, tmp_path: Path,
+                                               backend: str) -> None:
     ix.close()
     # Crash between "rename live -> old" and "rename new -> live":
     (tmp_path / "index").rename(tmp_path / "index.old-0badc0de")
-    recovered = WhooshIndex(tmp_path / "index")
+    recovered = make_index(backend, tmp_path / "index")
     assert recovered.counts().total == 6
     # A complete build that was never swapped in (crash before the first rename):
-    other = WhooshIndex(tmp_path / "other")
+    other = make_index(backend, tmp_path / "other")
     other.add([_doc("o1", text="indeks lain")])
     other.close()
     shutil.copytree(tmp_path / "other", tmp_path / "index.new-0f00ba11")
     os.utime(tmp_path / "index.new-0f00ba11" / "sopdocs-build.json")
     recovered.close()
-    swapped = WhooshIndex(tmp_path / "index")
+    swapped = make_index(backend, tmp_path / "index")
     assert ids(swapped.search("indeks lain")) == ["o1"]
     assert not list(tmp_path.glob("index.new-*")) and not list(tmp_path.glob("index.old-*"))
     swapped.close()
 
 
-def test_other_instance_sees_rebuild(ix: WhooshIndex, tmp_path: Path) -> None:
-    reader = WhooshIndex(tmp_path / "index")
+def test_other_instance_sees_rebuild(ix: SearchIndex, tmp_path: Path, backend: str) -> None:
+    reader = make_index(backend, tmp_path / "index")
     assert reader.counts().total == 6
     ix.rebuild(DOCS[:2])
     assert reader.counts().total == 2
     reader.close()
+
+
+# ------------------------------------------------------- paging and the new filters
+
+
+def test_offset_pages_through_the_hits(ix: SearchIndex) -> None:
+    everything = ix.search("", sort="date", limit=6)
+    first = ix.search("", sort="date", limit=2)
+    second = ix.search("", sort="date", limit=2, offset=2)
+    last = ix.search("", sort="date", limit=4, offset=4)
+    assert ids(first) + ids(second) + ids(last) == ids(everything)
+    assert second.total == 6 and len(last) == 2
+    assert ix.search("petugas", offset=3).hits == []
+    with pytest.raises(SopdocsError, match="offset"):
+        ix.search("petugas", offset=-1)
+
+
+def test_classification_filter_keeps_codes_below(ix: SearchIndex) -> None:
+    assert set(ids(ix.search("", classification="800.1.11.1"))) == {"st1", "st2", "kue1",
+                                                                      "nd1", "disp1"}
+    assert ids(ix.search("", classification="000.8.3.3")) == ["sop1"]
+    assert ids(ix.search("", classification="000.8")) == ["sop1"]  # a code above it
+    assert ix.search("", classification="000.8.3").total == 1
+    assert ix.search("", classification="000.8.33").total == 0  # not a code below
+    assert ix.search("", classification="000").total == 1
+
+
+def test_office_and_year_filters(ix: SearchIndex) -> None:
+    received = _doc("recv1", title="Surat Tugas Kiriman", text="petugas kiriman kabupaten",
+                    date=dt.date(2022, 5, 4))
+    received.office = "Dinas Tenaga Kerja Kabupaten Sleman"
+    ix.add([received])
+    assert ids(ix.search("petugas", office="Dinas Tenaga Kerja Kabupaten Sleman")) == ["recv1"]
+    assert ix.search("petugas", office="Dinas Lain").total == 0
+    hit = ix.search("kiriman").hits[0]
+    assert hit.office == "Dinas Tenaga Kerja Kabupaten Sleman" and hit.classification == "800.1.11.1"
+    assert set(ids(ix.search("", year=2023))) == {"kue1", "nd1"}
+    assert ids(ix.search("", year=2022)) == ["recv1"]
+    res = ix.search("petugas", year=2024)
+    assert res.total == 3 and res.by_year == {2024: 3}
+    with pytest.raises(SopdocsError, match="tahun"):
+        ix.search("", year=0)
+
+
+# ------------------------------------------------------------- tantivy's own files
+
+
+@pytest.mark.parametrize("damage", ["delete-store", "truncate-store", "delete-meta", "marker"])
+def test_tantivy_damaged_index_is_detected_and_rebuild_restores(tmp_path: Path,
+                                                                damage: str) -> None:
+    folder = tmp_path / "index"
+    index_ = TantivyIndex(folder)
+    index_.add(DOCS)
+    index_.close()
+    store = sorted(folder.glob("*.store"))[0]
+    if damage == "delete-store":
+        store.unlink()
+    elif damage == "truncate-store":
+        with open(store, "r+b") as fh:
+            fh.truncate(store.stat().st_size // 2)
+    elif damage == "delete-meta":
+        (folder / "meta.json").unlink()
+    else:
+        (folder / "sopdocs-build.json").write_text('{"engine": "whoosh"}', encoding="utf-8")
+    damaged = TantivyIndex(folder)
+    health = damaged.check(deep=True)
+    assert not health.ok and str(folder) in str(health)
+    with pytest.raises(IndexNeedsRebuildError):
+        damaged.search("petugas")
+    assert damaged.rebuild(DOCS) == len(DOCS)
+    assert damaged.check(deep=True).ok
+    assert set(ids(damaged.search("petugas"))) == {"st1", "st2", "sop1"}
+    assert not list(tmp_path.glob("index.new-*")) and not list(tmp_path.glob("index.old-*"))
+    damaged.close()
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_limit_zero_counts_without_hits(ix: SearchIndex, sort: SortOrder) -> None:
+    # Counts only (the web app's facets): tantivy's searcher panics on a limit of 0.
+    everything = ix.search("pendataan", limit=20)
+    counts = ix.search("pendataan", limit=0, sort=sort)
+    assert everything.total > 0
+    assert counts.hits == [] and counts.total == everything.total
+    assert counts.by_kind == everything.by_kind

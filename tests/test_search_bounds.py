@@ -1,6 +1,7 @@
 """Bounds on what one search may cost: hostile queries end in a clear SearchError or in
-a limited result with a notice. A real Whoosh index of a few hundred generated
-documents in tmp_path; outcomes are asserted, never wall-clock time."""
+a limited result with a notice. A real index of a few hundred generated documents in
+tmp_path, for each backend (Whoosh and tantivy); outcomes are asserted, never wall-clock
+time. Tests of Whoosh internals say so in their name."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from sopdocs.search.index import (
     QueryTimeoutError,
     SearchError,
     WhooshIndex,
+    SearchIndex,
     make_snippet,
 )
+from sopdocs.search.tantivyindex import TantivyIndex
 
 N_DOCS = 300
 # Every document has two codes of its own, "reg0000a" and "reg0000b": 600 indexed words
@@ -60,18 +63,29 @@ def _corpus() -> list[IndexedDocument]:
     return docs
 
 
+def make_index(backend: str, folder: Path, **kwargs: object) -> SearchIndex:
+    if backend == "tantivy":
+        return TantivyIndex(folder, **kwargs)  # type: ignore[arg-type]
+    return WhooshIndex(folder, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bounds") / "index"
-    index_ = WhooshIndex(path)
+def folder(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Path:
+    path = tmp_path_factory.mktemp(f"bounds-{backend}") / "index"
+    index_ = make_index(backend, path)
     assert index_.rebuild(_corpus()) == N_DOCS
     index_.close()
     return path
 
 
 @pytest.fixture()
-def ix(folder: Path) -> Iterator[WhooshIndex]:
-    index_ = WhooshIndex(folder)
+def ix(folder: Path, backend: str) -> Iterator[SearchIndex]:
+    index_ = make_index(backend, folder)
     yield index_
     index_.close()
 
@@ -85,30 +99,34 @@ def ids(results: object) -> list[str]:
 
 @pytest.mark.parametrize("qs", ["*a* *e* *i* *o* *u*", "**", "*", "a*", "*data", "?endataan",
                                 "p?ndataan", "text:*", "judul:*", "petugas *a*"])
-def test_wildcard_without_literal_prefix_is_refused(ix: WhooshIndex, qs: str) -> None:
+def test_wildcard_without_literal_prefix_is_refused(ix: SearchIndex, qs: str) -> None:
     with pytest.raises(SearchError, match=f"paling sedikit {MIN_WILDCARD_PREFIX} huruf") as exc:
         ix.search(qs)
     assert isinstance(exc.value, SopdocsError) and exc.value.exit_code == 2
 
 
-def test_wildcard_with_prefix_still_works(ix: WhooshIndex) -> None:
+def test_wildcard_with_prefix_still_works(ix: SearchIndex) -> None:
     res = ix.search("pendata*")
     plain = ix.search("pendataan")
     assert res.total == plain.total > 0 and res.notice is None
     assert set(ids(ix.search("reg01?3a"))) == {f"D01{k}3" for k in range(10)}
 
 
-def test_wide_prefix_is_capped_with_a_notice(ix: WhooshIndex) -> None:
+def test_wide_prefix_is_capped_with_a_notice(ix: SearchIndex) -> None:
     res = ix.search("reg*")
     # Only the first MAX_EXPANSION_TERMS codes (alphabetical: reg0000a, reg0000b, ...)
     # are searched: two per document.
     assert res.total == MAX_EXPANSION_TERMS // 2
     assert res.notice is not None and f"lebih dari {MAX_EXPANSION_TERMS} kata" in res.notice
     assert "'reg*'" in res.notice
-    ix._get_searcher()
-    ev = ix._evaluator
-    assert ev is not None
-    expanded = ev.expand(query.Prefix("text", "reg"))
+    if isinstance(ix, WhooshIndex):
+        ix._get_searcher()
+        ev = ix._evaluator
+        assert ev is not None
+        expanded = ev.expand(query.Prefix("text", "reg"))
+    else:
+        assert isinstance(ix, TantivyIndex)
+        expanded = ix._expand(ix._searcher(), query.Prefix("text", "reg"))
     assert len(expanded) == MAX_EXPANSION_TERMS < REG_WORDS
     assert expanded[0] == b"reg0000a" and expanded == sorted(expanded)
     # a narrower prefix is complete and says nothing
@@ -116,10 +134,13 @@ def test_wide_prefix_is_capped_with_a_notice(ix: WhooshIndex) -> None:
     assert narrow.total == 100 and narrow.notice is None
 
 
-def test_expansion_stops_enumerating_at_the_cap(ix: WhooshIndex,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", ["whoosh"], indirect=True)
+def test_whoosh_expansion_stops_enumerating_at_the_cap(folder: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The words of a prefix are read lazily and reading stops at the cap, not after
-    reading all 600."""
+    reading all 600. (Whoosh reads the word list in Python; tantivy returns the words
+    of a prefix in one call, then only the first ones are kept.)"""
+    ix = WhooshIndex(folder)
     pulled: list[int] = []
     original = query.Prefix._btexts
 
@@ -137,7 +158,7 @@ def test_expansion_stops_enumerating_at_the_cap(ix: WhooshIndex,
     assert max(pulled) == MAX_EXPANSION_TERMS + 1
 
 
-def test_unbounded_range_is_capped_with_a_notice(ix: WhooshIndex) -> None:
+def test_unbounded_range_is_capped_with_a_notice(ix: SearchIndex) -> None:
     res = ix.search("text:[a TO zzzz]")
     assert res.total > 0 and res.notice is not None
     assert f"lebih dari {MAX_EXPANSION_TERMS} kata" in res.notice
@@ -150,7 +171,7 @@ def test_unbounded_range_is_capped_with_a_notice(ix: WhooshIndex) -> None:
 # ------------------------------------------------------------------------ fuzzy
 
 
-def test_huge_fuzzy_distance_is_clamped(ix: WhooshIndex) -> None:
+def test_huge_fuzzy_distance_is_clamped(ix: SearchIndex) -> None:
     res = ix.search("pendataan~99")
     assert res.notice is not None
     assert f"jarak ejaan 99 diturunkan menjadi {MAX_FUZZY_DISTANCE}" in res.notice
@@ -164,7 +185,7 @@ def test_huge_fuzzy_distance_is_clamped(ix: WhooshIndex) -> None:
     assert not [leaf for leaf in q.leaves() if getattr(leaf, "text", None) == "9"]
 
 
-def test_fuzzy_words_get_the_minimum_prefix(ix: WhooshIndex) -> None:
+def test_fuzzy_words_get_the_minimum_prefix(ix: SearchIndex) -> None:
     q = ix._build_query("pendataan~")  # Whoosh's parser gives prefix 0
     assert q is not None
     fuzzy = [leaf for leaf in q.leaves() if isinstance(leaf, query.FuzzyTerm)]
@@ -172,7 +193,7 @@ def test_fuzzy_words_get_the_minimum_prefix(ix: WhooshIndex) -> None:
     assert ix.search("pendataan~").total > 0
 
 
-def test_long_fuzzy_word_is_searched_as_written(ix: WhooshIndex) -> None:
+def test_long_fuzzy_word_is_searched_as_written(ix: SearchIndex) -> None:
     """Whoosh's Levenshtein automaton of a word of hundreds of letters took seconds."""
     word = "pendataan" * 4
     assert len(word) > MAX_FUZZY_WORD_CHARS
@@ -188,12 +209,12 @@ def test_long_fuzzy_word_is_searched_as_written(ix: WhooshIndex) -> None:
 # ---------------------------------------------------------------------- shape
 
 
-def test_long_query_is_refused(ix: WhooshIndex) -> None:
+def test_long_query_is_refused(ix: SearchIndex) -> None:
     with pytest.raises(SearchError, match=f"paling banyak {MAX_QUERY_CHARS}"):
         ix.search("pendataan " * 60)
 
 
-def test_too_many_clauses_are_refused(ix: WhooshIndex) -> None:
+def test_too_many_clauses_are_refused(ix: SearchIndex) -> None:
     words = [f"kata{i}" for i in range(MAX_CLAUSES + 1)]
     with pytest.raises(SearchError, match=f"{MAX_CLAUSES + 1} kata/ungkapan"):
         ix.search(" OR ".join(words))
@@ -201,7 +222,7 @@ def test_too_many_clauses_are_refused(ix: WhooshIndex) -> None:
     assert ix.search(" OR ".join(words[:MAX_CLAUSES])).total == 0
 
 
-def test_deep_nesting_is_refused(ix: WhooshIndex) -> None:
+def test_deep_nesting_is_refused(ix: SearchIndex) -> None:
     deep = "(" * (MAX_NESTING + 1) + "pendataan" + ")" * (MAX_NESTING + 1)
     with pytest.raises(SearchError, match=f"bersarang {MAX_NESTING + 1} tingkat"):
         ix.search(deep)
@@ -212,7 +233,7 @@ def test_deep_nesting_is_refused(ix: WhooshIndex) -> None:
     assert ix.search('"' + "(" * 10 + 'pendataan"').total  # inside quotes: not nesting
 
 
-def test_error_messages_escape_control_characters(ix: WhooshIndex) -> None:
+def test_error_messages_escape_control_characters(ix: SearchIndex) -> None:
     with pytest.raises(SearchError) as exc:
         ix.search("*a\x1b[2J*")
     assert "\x1b" not in str(exc.value)
@@ -221,22 +242,22 @@ def test_error_messages_escape_control_characters(ix: WhooshIndex) -> None:
 # ------------------------------------------------------------------ time budget
 
 
-def test_search_out_of_time_is_refused(folder: Path) -> None:
-    index_ = WhooshIndex(folder, time_budget=0)  # every check finds the deadline passed
+def test_search_out_of_time_is_refused(folder: Path, backend: str) -> None:
+    index_ = make_index(backend, folder, time_budget=0)  # every check finds the deadline passed
     try:
         with pytest.raises(QueryTimeoutError, match="batas waktu") as exc:
             index_.search("pendataan")
         assert isinstance(exc.value, SearchError) and exc.value.exit_code == 2
     finally:
         index_.close()
-    unlimited = WhooshIndex(folder, time_budget=None)
+    unlimited = make_index(backend, folder, time_budget=None)
     try:
         assert unlimited.search("pendataan").total > 0
     finally:
         unlimited.close()
 
 
-def test_suggestions_out_of_time_keep_the_results(ix: WhooshIndex,
+def test_suggestions_out_of_time_keep_the_results(ix: SearchIndex,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     def out_of_time(*args: object, **kwargs: object) -> None:
         raise QueryTimeoutError("habis")
@@ -250,7 +271,7 @@ def test_suggestions_out_of_time_keep_the_results(ix: WhooshIndex,
 # --------------------------------------------------------------- normal search
 
 
-def test_normal_searches_are_untouched(ix: WhooshIndex) -> None:
+def test_normal_searches_are_untouched(ix: SearchIndex) -> None:
     for qs, expected in [("800.1.11.1/042/DTK/2024", "D0042"), (NIP, "D0007"),
                          (NIP.replace(" ", ""), "D0007"), ("reg0123b", "D0123"),
                          ('"pemeriksaan khusus"', "D0011")]:
@@ -263,7 +284,7 @@ def test_normal_searches_are_untouched(ix: WhooshIndex) -> None:
     assert ix.search("").total == N_DOCS
 
 
-def test_snippets_add_no_control_characters(ix: WhooshIndex) -> None:
+def test_snippets_add_no_control_characters(ix: SearchIndex) -> None:
     hit = ix.search('"pemeriksaan khusus"').hits[0]
     assert "[[pemeriksaan]]" in hit.snippet
     assert not any(ch in hit.snippet for ch in "\x1b\x07\u202e")

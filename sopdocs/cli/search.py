@@ -2,6 +2,12 @@
 
 Prints a table (number, date, kind, title, case file, snippet) or JSON. No hits is not
 an error: a clear message and exit code 0.
+
+Start-up matters here (one process per query): when the archive has an index and no
+pending index updates, the index is opened directly (:func:`sopdocs.search.open_index`)
+without importing the archive layer (pydantic models, the .docx text extraction);
+otherwise, or when the index needs a rebuild, the search goes through
+:class:`sopdocs.archive.archive.Archive`, which catches up and rebuilds.
 """
 
 from __future__ import annotations
@@ -16,6 +22,12 @@ from typing import Any, Callable
 from sopdocs.cli.archive import archive_arg
 from sopdocs.outputs import json_printable, printable
 
+# Names inside an archive folder (sopdocs.archive.archive: INDEX, QUEUE); repeated here so
+# a search need not import the archive layer. tests/test_search_cli.py checks they agree.
+_INDEX_FOLDER = "indeks"
+_QUEUE_FOLDER = "indeks.antrian"
+_PENDING_GLOB = "*.tertunda"
+
 
 def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     parser = sub.add_parser("search", help="cari dokumen di arsip (isi, judul, nomor, nama, NIP)")
@@ -24,6 +36,14 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
     parser.add_argument("--from", "--dari", dest="date_from", default=None, metavar="TANGGAL", help="tanggal awal")
     parser.add_argument("--to", "--sampai", dest="date_to", default=None, metavar="TANGGAL", help="tanggal akhir")
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="jumlah hasil paling banyak (bawaan 20)")
+    parser.add_argument("--offset", "--lewati", dest="offset", type=int, default=0, metavar="N",
+                        help="lewati N hasil pertama (halaman berikutnya)")
+    parser.add_argument("--classification", "--klasifikasi", dest="classification", default=None, metavar="KODE",
+                        help="hanya kode klasifikasi ini dan turunannya, mis. 800 atau 800.1.11.1")
+    parser.add_argument("--office", "--instansi", dest="office", default=None, metavar="NAMA",
+                        help="hanya arsip kiriman instansi ini (arsip provinsi)")
+    parser.add_argument("--year", "--tahun", dest="year", type=int, default=None, metavar="TTTT",
+                        help="hanya naskah bertanggal tahun ini")
     parser.add_argument("--sort", "--urut", dest="sort", choices=["relevance", "date", "date_asc"],
                         default="relevance", help="urutan: relevansi atau tanggal")
     parser.add_argument("--json", action="store_true", help="keluaran JSON")
@@ -42,26 +62,67 @@ def _hit_dict(hit: Any) -> dict[str, Any]:
         "path": hit.path,
         "score": round(hit.score, 4),
         "snippet": hit.snippet,
+        "classification": hit.classification,
+        "office": hit.office,
     }
 
 
+def _direct(args: argparse.Namespace, options: dict[str, Any]) -> Any:
+    """Search the archive's index without the archive layer, or None when the archive
+    must be involved (no index yet, updates pending, the index needs a rebuild)."""
+    from sopdocs.locations import archive_dir
+    from sopdocs.search import open_index
+    from sopdocs.search.index import IndexNeedsRebuildError
+
+    root = archive_dir(args.archive)
+    folder = root / _INDEX_FOLDER
+    try:
+        if not folder.is_dir() or not any(folder.iterdir()):
+            return None
+        queue = root / _QUEUE_FOLDER
+        if queue.is_dir() and any(queue.glob(_PENDING_GLOB)):
+            return None
+    except OSError:
+        return None
+    try:
+        index = open_index(root, folder=folder)
+    except IndexNeedsRebuildError:
+        return None
+    try:
+        return index.search(args.query, **options)
+    except IndexNeedsRebuildError:
+        return None
+    finally:
+        index.close()
+
+
 def run(args: argparse.Namespace) -> int:
-    from sopdocs.indonesian.dates import parse_tanggal
     from sopdocs.errors import SopdocsError
     from sopdocs.cli import warn
-    from sopdocs.cli.archive import open_archive
 
     if args.limit < 1:
         raise SopdocsError(f"--limit harus 1 atau lebih, bukan {args.limit}")
-    date_from = parse_tanggal(args.date_from, field="--from") if args.date_from else None
-    date_to = parse_tanggal(args.date_to, field="--to") if args.date_to else None
-    archive = open_archive(args)
-    try:
-        results = archive.search(args.query, kind=args.kind, date_from=date_from, date_to=date_to,
-                                 limit=args.limit, sort=args.sort)
-    finally:
-        archive.close()
-    warn(archive.warnings)
+    if args.offset < 0:
+        raise SopdocsError(f"--offset harus 0 atau lebih, bukan {args.offset}")
+    date_from = date_to = None
+    if args.date_from or args.date_to:
+        from sopdocs.indonesian.dates import parse_tanggal
+
+        date_from = parse_tanggal(args.date_from, field="--from") if args.date_from else None
+        date_to = parse_tanggal(args.date_to, field="--to") if args.date_to else None
+    options: dict[str, Any] = dict(
+        kind=args.kind, date_from=date_from, date_to=date_to, limit=args.limit, sort=args.sort,
+        offset=args.offset, classification=args.classification, office=args.office, year=args.year)
+    results = _direct(args, options)
+    if results is None:
+        from sopdocs.cli.archive import open_archive
+
+        archive = open_archive(args)
+        try:
+            results = archive.search(args.query, **options)
+        finally:
+            archive.close()
+        warn(archive.warnings)
     if args.json:
         print(json_printable(json.dumps({
             "query": args.query,
@@ -69,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
             "fuzzy": results.fuzzy,
             "did_you_mean": results.did_you_mean,
             "notice": results.notice,
+            "offset": args.offset,
             "by_kind": results.by_kind,
+            "by_year": results.by_year,
             "hits": [_hit_dict(h) for h in results.hits],
         }, ensure_ascii=False, indent=1)))
         return 0
@@ -86,8 +149,9 @@ def run(args: argparse.Namespace) -> int:
         note = f' (mungkin maksud Anda: "{suggestion}")' if suggestion else ""
         print(f'tidak ada hasil persis untuk "{query}"; hasil untuk ejaan yang mirip{note}:')
     _print_table(results.hits)
-    shown = len(results.hits)
-    more = f"; {results.total - shown} lagi (naikkan --limit)" if results.total > shown else ""
+    shown = args.offset + len(results.hits)
+    more = (f"; {results.total - shown} lagi (naikkan --limit atau --offset)"
+            if results.total > shown else "")
     print(f"{results.total} dokumen{more}")
     return 0
 

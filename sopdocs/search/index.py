@@ -1,12 +1,17 @@
-"""The search index of sopdocs: the only module that knows about Whoosh.
+"""The search index of sopdocs: the interface, the query language, and the Whoosh engine.
 
 Everything else talks to :class:`SearchIndex` (add/update, delete, search, rebuild,
-counts, check), so another engine (SQLite FTS5, Tantivy...) could replace
-:class:`WhooshIndex` without touching callers.
+counts, check), opened with :func:`sopdocs.search.open_index`, which picks
+:class:`WhooshIndex` (the default) or :class:`sopdocs.search.tantivyindex.TantivyIndex`
+from the archive's settings. Both parse queries with :class:`QueryBuilder` (Whoosh's
+parser with the rules and bounds below) and analyse text the same way
+(:mod:`sopdocs.search.analysis`).
 
 Layout on disk, for an index folder ``<dir>/index``::
 
-    <dir>/index/              the live Whoosh index (+ sopdocs-build.json marker)
+    <dir>/index/              the live Whoosh index (+ sopdocs-build.json marker,
+                              sopdocs-files.json: the sizes of the segment files,
+                              stems.sqlite: the stems of its words)
     <dir>/index.lock          lock file held by every sopdocs writer
     <dir>/index.new-<id>/     a rebuild in progress (swapped in when complete)
     <dir>/index.old-<id>/     the previous index during a swap (deleted afterwards)
@@ -22,9 +27,16 @@ Design notes:
 * ``rebuild`` builds into ``index.new-<id>`` and swaps it in with two renames; until
   the marker file is written the old index stays live, so a crash mid-rebuild loses
   nothing. An interrupted swap is completed (or undone) the next time the index opens.
-* Full text is stored zlib-compressed, for snippets only (bench/search.py prints what
-  it costs); snippets are made here (``make_snippet``), not by Whoosh's highlighter,
-  which re-analyses the whole text of every hit.
+* Segments are written as separate files (``compound=False``): a search opens and maps
+  only what it reads (issue 16 measured a cold search at 10,000 documents at 352 ms and
+  57 MB instead of 539 ms and 235 MB). ``check`` compares them with the sizes recorded at
+  commit, as Whoosh reads some of them lazily and takes a missing column for an empty one.
+* Indexing analyses text with :func:`analysis.index_terms` (:class:`FastText`), the same
+  terms and positions as the analyzers without their per-token objects, and caches field
+  lengths while writing postings (:class:`_SegmentWriter`).
+* Full text is stored zlib-compressed, for snippets only; snippets are made here
+  (``make_snippet``), not by Whoosh's highlighter, which re-analyses the whole text of
+  every hit.
 * Searching does not use Whoosh's collectors: they score one document at a time in
   Python, and totals plus counts per kind/year need every match. ``_Evaluator`` reads
   posting lists a block at a time (with an LRU cache of decoded blocks) and computes
@@ -75,12 +87,19 @@ from whoosh.filedb.filetables import FileFormatError
 from whoosh.index import EmptyIndexError, IndexVersionError, LockError
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.filelock import FileLock
+from whoosh.writing import SegmentWriter
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
 from sopdocs.search.analysis import (
     NIP_PATTERN,
     STOP_WORDS,
+    index_terms,
     indonesian_analyzer,
+    known_stems,
+    stem_tag,
+    take_new_stems,
+    use_stems,
     normalize_nip,
     people_analyzer,
     stem,
@@ -111,6 +130,9 @@ __all__ = [
     "SearchResults",
     "SortOrder",
     "WhooshIndex",
+    "check_search_args",
+    "QueryBuilder",
+    "correct_query",
     "make_snippet",
 ]
 
@@ -186,6 +208,9 @@ class IndexedDocument:
     people: list[str] = field(default_factory=list)
     text: str = ""
     path: str = ""
+    office: str = ""
+    """The office (instansi) that sent the record, for records received from other
+    offices (``sopdocs archive receive``); empty for the archive's own records."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +225,8 @@ class SearchHit:
     score: float
     snippet: str
     """Plain text around the matched words, which are marked ``[[like this]]``."""
+    classification: str = ""
+    office: str = ""
 
 
 @dataclass
@@ -249,6 +276,27 @@ class IndexHealth:
 
 # ------------------------------------------------------------------------- interface
 
+MAX_OFFSET = 10_000
+"""Deepest page a search may ask for (hits skipped with ``offset``)."""
+
+
+def check_search_args(sort: str, date_from: dt.date | None, date_to: dt.date | None,
+                      limit: int, offset: int, year: int | None) -> None:
+    """The argument checks every backend makes before searching."""
+    if sort not in ("relevance", "date", "date_asc"):
+        raise SopdocsError(f"pencarian: urutan {sort!r} tidak dikenal "
+                           "(relevance, date, date_asc)")
+    if date_from and date_to and date_from > date_to:
+        raise DateError(f"pencarian: tanggal awal {date_from} sesudah tanggal akhir {date_to}")
+    if limit < 0:
+        raise SopdocsError(f"pencarian: jumlah hasil {limit} tidak boleh negatif")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise SopdocsError(f"pencarian: offset {offset} di luar 0..{MAX_OFFSET}; "
+                           "persempit pencarian dengan saringan")
+    if year is not None and not 1 <= year <= 9999:
+        raise SopdocsError(f"pencarian: tahun {year} di luar 1..9999")
+
+
 
 class SearchIndex(ABC):
     """What sopdocs needs from a search engine."""
@@ -275,8 +323,17 @@ class SearchIndex(ABC):
         date_to: dt.date | None = None,
         limit: int = 20,
         sort: SortOrder = "relevance",
+        offset: int = 0,
+        classification: str | None = None,
+        office: str | None = None,
+        year: int | None = None,
     ) -> SearchResults:
-        """Search; see :class:`WhooshIndex` for the query language."""
+        """Search; see :class:`WhooshIndex` for the query language.
+
+        ``offset``: hits to skip (paging; ``total`` and the counts are unchanged).
+        ``classification``: that code or any code below it (``800`` keeps
+        ``800.1.11.1``); ``office``: records sent by that office (exact name);
+        ``year``: documents dated in that year."""
 
     @abstractmethod
     def rebuild(self, docs: Iterable[IndexedDocument]) -> int:
@@ -300,7 +357,91 @@ class SearchIndex(ABC):
         self.close()
 
 
+# ---------------------------------------------------------------------------- writing
+
+
+class _CachedLengths:
+    """The per-document reader a segment writer hands to ``add_postings``, with field
+    lengths read once per field into a list: Whoosh looks the length up in the column
+    file (seek, read, decode) once per posting, a fifth of the build time."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._lengths: dict[str, list[int]] = {}
+        self._table = [byte_to_length(i) for i in range(256)]
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            col = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if col is None:
+                lengths = []
+            else:
+                table = self._table
+                lengths = [table[b] if isinstance(b, int) else byte_to_length(b) for b in col]
+            self._lengths[fieldname] = lengths
+        if docnum < len(lengths):
+            return lengths[docnum] or default
+        return default
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+class _SegmentWriter(SegmentWriter):
+    """Whoosh's writer, writing segments as separate files (``compound=False``: a
+    search then opens and maps only the files it reads; a cold search at 10,000
+    documents took 352 ms and 57 MB instead of 539 ms and 235 MB) and with field
+    lengths cached while postings are written (see :class:`_CachedLengths`)."""
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compound", False)
+        super().__init__(ix, **kwargs)
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        lengths = _CachedLengths(pdr) if pdr is not None else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
 # ---------------------------------------------------------------------------- schema
+
+
+class FastText(fields.TEXT):
+    """A TEXT field that indexes a plain string with :func:`analysis.index_terms`
+    (the same terms and positions as its analyzer, three times faster); anything else
+    (a query, a highlighter, odd keyword arguments) goes through the analyzer."""
+
+    def __init__(self, terms: str, analyzer: Any, **kwargs: Any) -> None:
+        super().__init__(analyzer=analyzer, **kwargs)
+        self.terms = terms
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if type(value) is not str or any(k != "mode" or v != "index" for k, v in kwargs.items()):
+            yield from super().index(value, **kwargs)
+            return
+        fb = self.format.field_boost
+        pairs = index_terms(value, self.terms)
+        if type(self.format) is formats.Frequency:
+            freqs = Counter(t for t, _ in pairs)
+            for term, freq in freqs.items():
+                yield term.encode("utf-8"), freq, freq * fb, pack_uint(freq)
+            return
+        poses: dict[str, list[int]] = {}
+        for term, pos in pairs:  # main tokens in order, then compound parts
+            if term in poses:
+                poses[term].append(pos)
+            else:
+                poses[term] = [pos]
+        encode = self.format.encode
+        for term, poslist in poses.items():
+            if len(poslist) > 1 and any(a > b for a, b in zip(poslist, poslist[1:])):
+                poslist.sort()  # a word that is also a part of an earlier compound
+            yield term.encode("utf-8"), len(poslist), len(poslist) * fb, encode(poslist)
 
 
 def build_schema() -> fields.Schema:
@@ -310,22 +451,23 @@ def build_schema() -> fields.Schema:
         kind=fields.ID(stored=True, sortable=True),
         classification=fields.ID(stored=True),
         case_id=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=indonesian_analyzer(), stored=True, field_boost=2.0),
+        office=fields.ID(stored=True),
+        title=FastText("text", indonesian_analyzer(), stored=True, field_boost=2.0),
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(sortable=True),
-        people=fields.TEXT(analyzer=people_analyzer(), field_boost=1.5),
-        text=fields.TEXT(analyzer=indonesian_analyzer()),
+        people=FastText("people", people_analyzer(), field_boost=1.5),
+        text=FastText("text", indonesian_analyzer()),
         # Inflected words of title and text as written, for spelling suggestions (the
         # stems in "text" are the other real words). Not Whoosh's spelling=True: its
         # writer stats a file for every spelling posting (a third slower indexing).
-        words=fields.TEXT(analyzer=words_analyzer(), phrase=False),
+        words=FastText("words", words_analyzer(), phrase=False),
         text_z=fields.STORED(),
         path=fields.STORED(),
     )
 
 
 SCHEMA = build_schema()
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _INDEX_NAME = "MAIN"
 _MARKER = "sopdocs-build.json"
 _SEARCH_FIELDS = ["title", "text", "people"]
@@ -337,6 +479,7 @@ _FIELD_ALIASES = {
     "people": ["orang", "nama", "nip"],
     "classification": ["klasifikasi"],
     "case_id": ["perkara", "kasus"],
+    "office": ["instansi"],
 }
 # What reading a truncated, deleted or overwritten Whoosh file raises.
 _DAMAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -722,10 +865,8 @@ class WhooshIndex(SearchIndex):
         self._marker_stamp: tuple[int, int] | None = None
         self._problem: str | None = None
         self._mutex = threading.RLock()
-        self._parser = self._make_parser()
-        self._clause_parser = qparser.QueryParser("text", SCHEMA, group=qparser.AndGroup)
-        self._clause_parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
-        self._clause_parser.add_plugin(qparser.FuzzyTermPlugin())
+        self._queries = QueryBuilder()
+        use_stems(self.folder, bulk=False)
         self._open()
 
     # ------------------------------------------------------------------ opening
@@ -737,6 +878,9 @@ class WhooshIndex(SearchIndex):
             self._ix = None
             self._problem = None
             self._recover()
+            if not self._has_index_files(self.folder) and (self.folder / "meta.json").exists():
+                self._problem = "indeks dibuat oleh mesin lain (tantivy); bangun ulang untuk whoosh"
+                return
             if not self._has_index_files(self.folder):
                 with self._lock.hold():
                     if not self._has_index_files(self.folder):
@@ -772,6 +916,14 @@ class WhooshIndex(SearchIndex):
             return f"daftar isi indeks tidak terbaca ({type(exc).__name__}: {exc})"
         if schema_fingerprint(toc.schema) != schema_fingerprint(SCHEMA):
             return "skema indeks berbeda dengan versi sopdocs ini"
+        damaged = _damaged_files(folder, toc)
+        if damaged:  # maybe a writer replaced segments meanwhile: look again
+            try:
+                damaged = _damaged_files(folder, index.TOC.read(FileStorage(str(folder)), _INDEX_NAME))
+            except Exception:  # noqa: BLE001 - reported below as damage
+                pass
+        if damaged:
+            return f"berkas segmen rusak atau hilang ({damaged})"
         try:
             ix = index.open_dir(str(folder), indexname=_INDEX_NAME, schema=SCHEMA)
             reader = ix.reader()
@@ -874,7 +1026,7 @@ class WhooshIndex(SearchIndex):
                 self._open()
             ix = self._require()
             try:
-                writer = ix.writer(timeout=self.lock_timeout, delay=0.1, **kwargs)
+                writer = _SegmentWriter(ix, timeout=self.lock_timeout, delay=0.1, **kwargs)
             except LockError as exc:
                 raise IndexLockedError(
                     f"{self.folder}: kunci tulis Whoosh dipegang program lain ({exc})"
@@ -885,6 +1037,8 @@ class WhooshIndex(SearchIndex):
                 writer.cancel()
                 raise
             writer.commit()
+            _write_files_manifest(self.folder)
+            keep_stems(self.folder)
 
     def add(self, docs: Iterable[IndexedDocument]) -> int:
         batch: dict[str, IndexedDocument] = {}
@@ -893,6 +1047,7 @@ class WhooshIndex(SearchIndex):
         rows = [_fields_for(doc) for doc in batch.values()]
         if not rows:
             return 0
+        use_stems(self.folder, bulk=True)
         with self._writer(limitmb=128) as writer:
             for row in rows:
                 writer.update_document(**row)
@@ -913,15 +1068,16 @@ class WhooshIndex(SearchIndex):
         parent, name = self.folder.parent, self.folder.name
         parent.mkdir(parents=True, exist_ok=True)
         with self._lock.hold():
+            use_stems(self.folder, bulk=True)
             new = parent / f"{name}.new-{uuid.uuid4().hex[:8]}"
             count = 0
             try:
                 new.mkdir()
                 ix = index.create_in(str(new), SCHEMA, indexname=_INDEX_NAME)
                 if procs > 1:
-                    writer = ix.writer(procs=procs, limitmb=limitmb)
+                    writer = ix.writer(procs=procs, limitmb=limitmb, compound=False)
                 else:
-                    writer = ix.writer(limitmb=limitmb)
+                    writer = _SegmentWriter(ix, limitmb=limitmb)
                 seen: set[str] = set()
                 try:
                     for doc in docs:
@@ -937,6 +1093,8 @@ class WhooshIndex(SearchIndex):
                     raise
                 writer.commit()
                 ix.close()
+                _write_files_manifest(new)
+                keep_stems(new, everything=True)
                 _write_marker(new)
             except BaseException:
                 shutil.rmtree(new, ignore_errors=True)
@@ -999,16 +1157,16 @@ class WhooshIndex(SearchIndex):
         date_to: dt.date | None = None,
         limit: int = 20,
         sort: SortOrder = "relevance",
+        offset: int = 0,
+        classification: str | None = None,
+        office: str | None = None,
+        year: int | None = None,
     ) -> SearchResults:
-        if sort not in ("relevance", "date", "date_asc"):
-            raise SopdocsError(f"pencarian: urutan {sort!r} tidak dikenal "
-                               "(relevance, date, date_asc)")
-        if date_from and date_to and date_from > date_to:
-            raise DateError(f"pencarian: tanggal awal {date_from} sesudah tanggal akhir {date_to}")
+        check_search_args(sort, date_from, date_to, limit, offset, year)
         qstring = (query or "").strip()
         notices: list[str] = []
         q = self._build_query(qstring, notices)
-        filt = _filter_query(kind, date_from, date_to)
+        filt = _filter_query(kind, date_from, date_to, classification, office, year)
         with self._mutex:
             searcher = self._get_searcher()
             ev = self._evaluator
@@ -1018,13 +1176,13 @@ class WhooshIndex(SearchIndex):
             try:
                 if q is None:
                     return SearchResults(qstring, [], 0, {}, {}, notice=budget.notice())
-                res = self._run(searcher, q, filt, limit, sort, qstring)
+                res = self._run(searcher, q, filt, limit, sort, qstring, offset)
                 try:
                     if res.total <= 2 and qstring:
                         res.did_you_mean = self._correct(searcher, qstring)
                     if res.total == 0 and qstring:
                         retry = self._fallback(searcher, q, filt, limit, sort, qstring,
-                                               res.did_you_mean)
+                                               res.did_you_mean, offset)
                         if retry is not None:
                             retry.did_you_mean = res.did_you_mean
                             res = retry
@@ -1042,6 +1200,89 @@ class WhooshIndex(SearchIndex):
 
     # -------------------------------------------------------------- internals
 
+    def _build_query(self, qstring: str, notices: list[str] | None = None
+                     ) -> query.Query | None:
+        return self._queries.build(qstring, notices)
+
+    def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+             sort: SortOrder, qstring: str, offset: int = 0) -> SearchResults:
+        ev = self._evaluator
+        assert ev is not None and ev.searcher is searcher
+        scores = ev.scores(q)
+        docs = scores.keys() - ev.deleted
+        if filt is not None:
+            docs &= ev.scores(filt).keys()
+        total = len(docs)
+        kinds = ev.column("kind")
+        years = ev.column("year")
+        by_kind = dict(sorted(Counter(map(kinds.__getitem__, docs)).items()))
+        by_year = {int(y): n for y, n in sorted(Counter(map(years.__getitem__, docs)).items()) if y}
+        by_kind.pop("", None)
+        ordered = sorted(docs)  # ties keep index order, as Whoosh does
+        wanted = offset + limit
+        if sort == "relevance" and not isinstance(q, query.Every):
+            top = heapq.nlargest(wanted, ordered, key=scores.__getitem__)
+        elif sort == "date_asc":
+            top = heapq.nsmallest(wanted, ordered, key=ev.column("date").__getitem__)
+        else:
+            top = heapq.nlargest(wanted, ordered, key=ev.column("date").__getitem__)
+        top = top[offset:]
+        terms = _highlight_terms(q, ev.expand)
+        hits = []
+        for docnum in top:
+            stored = searcher.stored_fields(docnum)
+            text = zlib.decompress(stored["text_z"]).decode("utf-8") if stored.get("text_z") else ""
+            date = stored.get("date")
+            hits.append(SearchHit(
+                doc_id=stored.get("doc_id", ""), number=stored.get("number", ""),
+                kind=stored.get("kind", ""), title=stored.get("title", ""),
+                date=date.date() if isinstance(date, dt.datetime) else date,
+                case_id=stored.get("case_id", ""), path=stored.get("path", ""),
+                score=float(scores.get(docnum, 0.0)), snippet=make_snippet(text, terms),
+                classification=stored.get("classification", ""), office=stored.get("office", ""),
+            ))
+        return SearchResults(qstring, hits, total, by_kind, by_year)
+
+    def _correct(self, searcher: Any, qstring: str) -> str | None:
+        check = self._evaluator.budget.check if self._evaluator else _no_check
+        return correct_query(searcher.reader(), qstring, check)
+
+    def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+                  sort: SortOrder, qstring: str, corrected: str | None,
+                  offset: int = 0) -> SearchResults | None:
+        """No hits: try the corrected query, then the query with fuzzy words."""
+        if corrected:
+            try:
+                cq = self._build_query(corrected)
+            except SopdocsError:
+                cq = None
+            if cq is not None:
+                res = self._run(searcher, cq, filt, limit, sort, qstring, offset)
+                if res.total:
+                    res.fuzzy = True
+                    return res
+        fq = _fuzzy(q)
+        if fq is not None:
+            res = self._run(searcher, fq, filt, limit, sort, qstring, offset)
+            if res.total:
+                res.fuzzy = True
+                return res
+        return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class QueryBuilder:
+    """The query language of sopdocs, parsed into a Whoosh query tree (every backend
+    parses with it: the tantivy backend translates the tree)."""
+
+    def __init__(self) -> None:
+        self._parser = self._make_parser()
+        self._clause_parser = qparser.QueryParser("text", SCHEMA, group=qparser.AndGroup)
+        self._clause_parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
+        self._clause_parser.add_plugin(qparser.FuzzyTermPlugin())
+
     @staticmethod
     def _make_parser() -> qparser.QueryParser:
         parser = qparser.MultifieldParser(_SEARCH_FIELDS, SCHEMA, group=qparser.AndGroup)
@@ -1049,8 +1290,8 @@ class WhooshIndex(SearchIndex):
         parser.add_plugin(qparser.FuzzyTermPlugin())
         return parser
 
-    def _build_query(self, qstring: str, notices: list[str] | None = None
-                     ) -> query.Query | None:
+    def build(self, qstring: str, notices: list[str] | None = None
+              ) -> query.Query | None:
         """Parse the user's query; None means "cannot match anything" (only stop words).
         Raises SearchError for a query out of bounds; adds to ``notices`` what it limited."""
         if not qstring:
@@ -1102,96 +1343,37 @@ class WhooshIndex(SearchIndex):
         except Exception:  # noqa: BLE001 - Whoosh raises bare Exception on bad syntax
             return len(qstring.split())
 
-    def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
-             sort: SortOrder, qstring: str) -> SearchResults:
-        ev = self._evaluator
-        assert ev is not None and ev.searcher is searcher
-        scores = ev.scores(q)
-        docs = scores.keys() - ev.deleted
-        if filt is not None:
-            docs &= ev.scores(filt).keys()
-        total = len(docs)
-        kinds = ev.column("kind")
-        years = ev.column("year")
-        by_kind = dict(sorted(Counter(map(kinds.__getitem__, docs)).items()))
-        by_year = {int(y): n for y, n in sorted(Counter(map(years.__getitem__, docs)).items()) if y}
-        by_kind.pop("", None)
-        ordered = sorted(docs)  # ties keep index order, as Whoosh does
-        if sort == "relevance" and not isinstance(q, query.Every):
-            top = heapq.nlargest(limit, ordered, key=scores.__getitem__)
-        elif sort == "date_asc":
-            top = heapq.nsmallest(limit, ordered, key=ev.column("date").__getitem__)
-        else:
-            top = heapq.nlargest(limit, ordered, key=ev.column("date").__getitem__)
-        terms = _highlight_terms(q, ev.expand)
-        hits = []
-        for docnum in top:
-            stored = searcher.stored_fields(docnum)
-            text = zlib.decompress(stored["text_z"]).decode("utf-8") if stored.get("text_z") else ""
-            date = stored.get("date")
-            hits.append(SearchHit(
-                doc_id=stored.get("doc_id", ""), number=stored.get("number", ""),
-                kind=stored.get("kind", ""), title=stored.get("title", ""),
-                date=date.date() if isinstance(date, dt.datetime) else date,
-                case_id=stored.get("case_id", ""), path=stored.get("path", ""),
-                score=float(scores.get(docnum, 0.0)), snippet=make_snippet(text, terms),
-            ))
-        return SearchResults(qstring, hits, total, by_kind, by_year)
 
-    def _correct(self, searcher: Any, qstring: str) -> str | None:
-        """Replace words that occur nowhere in the index by the closest indexed word."""
-        reader = searcher.reader()
-        masked = [(m.start(), m.end()) for m in _FIELD_EXPR_RE.finditer(qstring)]
-        masked += [(m.start(), m.end()) for m in _NUMBER_RE.finditer(qstring)]
-        masked += [(m.start(), m.end()) for m in _NIP_RE.finditer(qstring)]
-        out, pos, changed = [], 0, False
-        check = self._evaluator.budget.check if self._evaluator else _no_check
-        for m in _CORRECTABLE_RE.finditer(qstring):
-            word = m.group(0)
-            if word in _OPERATORS or any(s <= m.start() < e for s, e in masked):
-                continue
-            check()
-            if len(word) > MAX_FUZZY_WORD_CHARS:
-                continue
-            sug = _suggest(reader, word.lower(), check)
-            if sug is None:
-                continue
-            if word.isupper():
-                sug = sug.upper()
-            elif word[0].isupper():
-                sug = sug[0].upper() + sug[1:]
-            out.append(qstring[pos:m.start()])
-            out.append(sug)
-            pos = m.end()
-            changed = True
-        if not changed:
-            return None
-        out.append(qstring[pos:])
-        return "".join(out)
-
-    def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
-                  sort: SortOrder, qstring: str, corrected: str | None) -> SearchResults | None:
-        """No hits: try the corrected query, then the query with fuzzy words."""
-        if corrected:
-            try:
-                cq = self._build_query(corrected)
-            except SopdocsError:
-                cq = None
-            if cq is not None:
-                res = self._run(searcher, cq, filt, limit, sort, qstring)
-                if res.total:
-                    res.fuzzy = True
-                    return res
-        fq = _fuzzy(q)
-        if fq is not None:
-            res = self._run(searcher, fq, filt, limit, sort, qstring)
-            if res.total:
-                res.fuzzy = True
-                return res
+def correct_query(reader: Any, qstring: str, check: Callable[[], None]) -> str | None:
+    """Replace words that occur nowhere in the index by the closest indexed word.
+    ``reader`` needs ``doc_frequency(field, word)`` and ``terms_within(field, word,
+    maxdist, prefix)`` (a Whoosh reader, or the tantivy backend's adapter)."""
+    masked = [(m.start(), m.end()) for m in _FIELD_EXPR_RE.finditer(qstring)]
+    masked += [(m.start(), m.end()) for m in _NUMBER_RE.finditer(qstring)]
+    masked += [(m.start(), m.end()) for m in _NIP_RE.finditer(qstring)]
+    out, pos, changed = [], 0, False
+    for m in _CORRECTABLE_RE.finditer(qstring):
+        word = m.group(0)
+        if word in _OPERATORS or any(s <= m.start() < e for s, e in masked):
+            continue
+        check()
+        if len(word) > MAX_FUZZY_WORD_CHARS:
+            continue
+        sug = _suggest(reader, word.lower(), check)
+        if sug is None:
+            continue
+        if word.isupper():
+            sug = sug.upper()
+        elif word[0].isupper():
+            sug = sug[0].upper() + sug[1:]
+        out.append(qstring[pos:m.start()])
+        out.append(sug)
+        pos = m.end()
+        changed = True
+    if not changed:
         return None
-
-
-# --------------------------------------------------------------------------- helpers
+    out.append(qstring[pos:])
+    return "".join(out)
 
 
 def _fields_for(doc: IndexedDocument) -> dict[str, Any]:
@@ -1213,18 +1395,26 @@ def _fields_for(doc: IndexedDocument) -> dict[str, Any]:
         "text_z": zlib.compress(doc.text.encode("utf-8"), 6),
         "path": str(doc.path),
     }
-    for name in ("number", "kind", "classification", "case_id", "title"):
+    for name in ("number", "kind", "classification", "case_id", "title", "office"):
         value = getattr(doc, name)
         if value:
             row[name] = value
     return row
 
 
-def _filter_query(kind: str | None, date_from: dt.date | None,
-                  date_to: dt.date | None) -> query.Query | None:
+def _filter_query(kind: str | None, date_from: dt.date | None, date_to: dt.date | None,
+                  classification: str | None = None, office: str | None = None,
+                  year: int | None = None) -> query.Query | None:
     parts: list[query.Query] = []
     if kind:
         parts.append(query.Term("kind", kind))
+    if classification:
+        parts.append(query.Or([query.Term("classification", classification),
+                               query.Prefix("classification", classification + ".")]))
+    if office:
+        parts.append(query.Term("office", office))
+    if year is not None:
+        parts.append(query.Term("year", str(year)))
     if date_from or date_to:
         start = _date_to_datetime(date_from) if date_from else None
         end = _date_to_datetime(date_to) if date_to else None
@@ -1810,6 +2000,64 @@ def _raised_reading_files(exc: BaseException) -> bool:
         tb = tb.tb_next
     return module.startswith(("whoosh.filedb", "whoosh.codec", "whoosh.columns",
                               "whoosh.util.varints", "whoosh.util.numeric", "pickle"))
+
+
+_FILES_MANIFEST = "sopdocs-files.json"
+
+
+def _segment_file_names(folder: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for p in folder.iterdir():
+        if p.name.startswith(_INDEX_NAME + "_"):
+            try:
+                out[p.name] = p.stat().st_size
+            except OSError:
+                continue
+    return out
+
+
+def _write_files_manifest(folder: Path) -> None:
+    """Record the size of every segment file. Segments are written as separate files,
+    and Whoosh reads some of them (columns, stored fields) only when a search needs
+    them, silently taking a missing column for an empty one; ``check`` compares the
+    files of the live segments with this list. Segment files never change once
+    written, so the list holds for as long as the segment lives."""
+    data = json.dumps(_segment_file_names(folder), sort_keys=True)
+    tmp = folder / f"{_FILES_MANIFEST}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp.write_text(data, encoding="utf-8")
+    os.replace(tmp, folder / _FILES_MANIFEST)
+
+
+def _damaged_files(folder: Path, toc: Any) -> str:
+    """The files of the live segments that are missing or have another size than when
+    they were written ("" if none, or if the index has no list of its files)."""
+    try:
+        listed = json.loads((folder / _FILES_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(listed, dict):
+        return f"{_FILES_MANIFEST} tidak terbaca"
+    live = tuple(f"{seg.segment_id()}." for seg in toc.segments)  # "MAIN_<id>."
+    present = _segment_file_names(folder)
+    bad = []
+    for name, size in sorted(listed.items()):
+        if not name.startswith(live):
+            continue
+        if name not in present:
+            bad.append(f"{name} hilang")
+        elif present[name] != size:
+            bad.append(f"{name} berukuran {present[name]}, seharusnya {size}")
+    return ", ".join(bad[:5])
+
+
+def keep_stems(folder: Path, everything: bool = False) -> None:
+    """Keep the stems learned in this process with the index in ``folder`` (all known
+    ones for a new index): see :mod:`sopdocs.search.stemstore`."""
+    from sopdocs.search import stemstore
+
+    stems = known_stems() if everything else {}
+    stems.update(take_new_stems())
+    stemstore.save(folder, stems, stem_tag())
 
 
 def _write_marker(folder: Path) -> None:
