@@ -13,17 +13,20 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 FONT = "Times New Roman"
+#: The letters' font in the templates: the profile's default (tata_letak.font); the font of
+#: every rendered document follows the profile (sopdocs.docx.layout).
+LETTER_FONT = "Arial"
 
 
-def base_document(landscape: bool, size_pt: float = 11) -> Document:
+def base_document(landscape: bool, size_pt: float = 11, font: str = FONT) -> Document:
     doc = Document()
     style = doc.styles["Normal"]
-    style.font.name = FONT
+    style.font.name = font
     style.font.size = Pt(size_pt)
     rpr = style.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
+        fonts.set(qn(attr), font)
     fmt = style.paragraph_format
     fmt.space_before = Pt(0)
     fmt.space_after = Pt(0)
@@ -280,51 +283,92 @@ def cant_split(row) -> None:
 
 
 def letter_document(*, size_pt: float = 12) -> Document:
-    """A portrait letter page: Times New Roman, A4 (the profile's paper is set at render
-    time), margins left 25 mm, right 20 mm, top 15 mm (the kop sits high), bottom 20 mm."""
-    doc = base_document(landscape=False, size_pt=size_pt)
+    """A portrait letter page with the profile's defaults: Arial, A4, margins left 30 mm,
+    right 20 mm, top 20 mm, bottom 25 mm (paper, margins, font and size are set from the
+    profile at render time: sopdocs.docx.layout)."""
+    doc = base_document(landscape=False, size_pt=size_pt, font=LETTER_FONT)
     section = doc.sections[0]
     section.left_margin = Mm(LETTER_MARGINS_MM[0])
     section.right_margin = Mm(LETTER_MARGINS_MM[1])
     section.top_margin = Mm(LETTER_MARGINS_MM[2])
     section.bottom_margin = Mm(LETTER_MARGINS_MM[3])
+    section.header_distance = section.footer_distance = Mm(10)
+    kop_styles(doc)
     return doc
 
 
-#: left, right, top, bottom margins of a letter page (mm)
-LETTER_MARGINS_MM = (25.0, 20.0, 15.0, 20.0)
+#: left, right, top, bottom margins of a letter page (mm): the profile's defaults
+LETTER_MARGINS_MM = (30.0, 20.0, 20.0, 25.0)
+
+#: Kop paragraph styles (name, size in pt, bold): the profile's tata_letak.ukuran_kop sets
+#: their sizes at render time (style ids KopPemerintah, KopInstansi, KopAlamat).
+KOP_STYLES = (("Kop Pemerintah", 14.0, True), ("Kop Instansi", 16.0, True), ("Kop Alamat", 10.0, False))
+
+
+def kop_styles(doc) -> None:
+    """The kop's paragraph styles (centred, no spacing), if not there yet."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    names = {style.name for style in doc.styles}
+    for name, size, bold in KOP_STYLES:
+        if name in names:
+            continue
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.font.size = Pt(size)
+        style.font.bold = bold
+        style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        style.paragraph_format.space_before = Pt(0)
+        style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.keep_with_next = True
 #: text width of a letter on A4 (mm); on F4 the page is 5 mm wider
 LETTER_TEXT_MM = 210.0 - LETTER_MARGINS_MM[0] - LETTER_MARGINS_MM[1]
 
 
-def kop_surat(doc, *, text_width_mm: float = LETTER_TEXT_MM, logo_mm: float = 25.0) -> None:
-    """The letterhead: logo left; government and agency lines centred and bold; address,
-    phone, e-mail and website; then a thick-thin double rule across the page.
+def kop_surat(doc, *, text_width_mm: float = LETTER_TEXT_MM, logo_mm: float = 22.0,
+              sizes: tuple[float, float, float] | None = None) -> None:
+    """The letterhead: logo left; government and agency lines centred and bold; address
+    (street, city, postcode), phone, e-mail and website; then a thick-thin double rule.
 
-    Uses ``logo`` (an image or empty) and ``profil.pemerintah``, ``profil.instansi``,
-    ``profil.alamat_lengkap``, ``profil.kontak``.
+    The table is captioned "Kop Surat": at render time (sopdocs.docx.layout.centre_kop) its
+    text column is centred on the page for the actual paper and margins, the logo column
+    left of it (standing in the left margin when needed). The lines use the paragraph
+    styles Kop Pemerintah / Kop Instansi / Kop Alamat, whose sizes come from the profile. Uses ``logo`` (an image or empty) and ``profil.pemerintah``,
+    ``profil.instansi``, ``profil.alamat_lengkap``, ``profil.kontak``. ``sizes`` (pt of
+    the three kinds of line) fixes the sizes on the runs instead (a small form's kop).
     """
+    kop_styles(doc)
     table = doc.add_table(rows=1, cols=2)
-    # The text is centred in the space right of the logo (as on most printed kop): a
-    # column as wide again on the right would centre it on the page, but then a name
-    # like DINAS KETENAGAKERJAAN DAN TRANSMIGRASI no longer fits on one line.
     table_grid(table, [logo_mm, text_width_mm - logo_mm], lines=False)
+    caption = OxmlElement("w:tblCaption")
+    caption.set(qn("w:val"), "Kop Surat")
+    insert_ordered(table._tbl.tblPr, caption, _TBLPR_ORDER)
     logo_cell, text_cell = table.rows[0].cells
     for cell in (logo_cell, text_cell):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     cell_margins(logo_cell, left_mm=0, right_mm=1)
-    cell_margins(text_cell, left_mm=1, right_mm=2)
+    cell_margins(text_cell, left_mm=1, right_mm=1)
     para(logo_cell, "{% if logo %}{{ logo }}{% endif %}", first=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-    para(text_cell, "{%p for baris in profil.pemerintah %}", first=True)
-    para(text_cell, "{{ baris }}", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
-    para(text_cell, "{%p endfor %}")
-    para(text_cell, "{%p for baris in profil.instansi %}")
-    para(text_cell, "{{ baris }}", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER)
-    para(text_cell, "{%p endfor %}")
-    para(text_cell, "{{ profil.alamat_lengkap }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER)
-    para(text_cell, "{%p if profil.kontak %}")
-    para(text_cell, "{{ profil.kontak }}", size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER)
-    para(text_cell, "{%p endif %}")
+
+    def kop_line(text: str, style: str, *, first: bool = False):
+        p = para(text_cell, text, first=first)
+        p.style = doc.styles[style]
+        for run in p.runs:
+            run.bold = None  # bold comes from the style (para() writes an explicit "not bold")
+        if sizes is not None and p.runs and not text.startswith("{%"):
+            p.runs[0].font.size = Pt(sizes[[name for name, _, _ in KOP_STYLES].index(style)])
+        return p
+
+    kop_line("{%p for baris in profil.pemerintah %}", "Kop Pemerintah", first=True)
+    kop_line("{{ baris }}", "Kop Pemerintah")
+    kop_line("{%p endfor %}", "Kop Pemerintah")
+    kop_line("{%p for baris in profil.instansi %}", "Kop Instansi")
+    kop_line("{{ baris }}", "Kop Instansi")
+    kop_line("{%p endfor %}", "Kop Instansi")
+    kop_line("{{ profil.alamat_lengkap }}", "Kop Alamat")
+    kop_line("{%p if profil.kontak %}", "Kop Alamat")
+    kop_line("{{ profil.kontak }}", "Kop Alamat")
+    kop_line("{%p endif %}", "Kop Alamat")
     # The double rule: thick line above a thin one, as on printed kop surat.
     rule = para(doc, "", size=2)
     rule.paragraph_format.space_before = Pt(2)

@@ -24,7 +24,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from tpl_common import base_document, cant_split, hanging, kop_surat, para, table_grid, tabs
+from tpl_common import KOP_STYLES, base_document, cant_split, hanging, kop_surat, para, table_grid, tabs
 
 NAME = "disposisi.docx"
 
@@ -106,15 +106,18 @@ def _tag_row(table, index: int, tag: str) -> None:
 
 
 def _compact_kop(doc) -> None:
-    """The shared letter kop, shrunk: every font size scaled by KOP_SCALE."""
+    """The shared letter kop, shrunk: the default kop sizes scaled by KOP_SCALE, fixed on
+    the runs (the profile's kop sizes are for full-size letters)."""
     body = doc.element.body
     before = list(body)  # holding the proxies keeps their identity stable
-    kop_surat(doc, text_width_mm=TEXT_MM, logo_mm=LOGO_MM)
+    sizes = tuple(round(size * KOP_SCALE * 2) / 2 for _, size, _ in KOP_STYLES)
+    kop_surat(doc, text_width_mm=TEXT_MM, logo_mm=LOGO_MM, sizes=sizes)  # type: ignore[arg-type]
     for node in body:
         if any(node is old for old in before):
             continue
         for size in [*node.iter(qn("w:sz")), *node.iter(qn("w:szCs"))]:
-            size.set(qn("w:val"), str(max(2, int(round(int(size.get(qn("w:val"))) * KOP_SCALE)))))
+            if node.tag == qn("w:p"):  # the rule under the kop
+                size.set(qn("w:val"), str(max(2, int(round(int(size.get(qn("w:val"))) * KOP_SCALE)))))
 
 
 def _cell_paragraphs_top(cell) -> None:
@@ -153,7 +156,7 @@ def build(out_dir: Path) -> Path:
     first = True
     for text, expr in (
         ("Surat dari", "{{ disposisi.surat_dari }}"),
-        ("No. Surat", "{{ disposisi.nomor_surat }}"),
+        ("No. Surat", "{{r disposisi.nomor_surat_baris }}"),
         ("Tgl. Surat", "{{ disposisi.tanggal_surat|tanggal }}"),
     ):
         p = para(left, first=first)

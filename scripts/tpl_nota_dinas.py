@@ -3,7 +3,8 @@
 kop; NOTA DINAS / Nomor; Kepada, Dari, Tembusan, Tanggal, Sifat, Lampiran, Hal (a rule
 under them); the body (built by code: paragraphs and tables); the signer (title, name,
 NIP; no stamp on a nota dinas); then, on new pages, the attachment blocks (a table and
-optionally a chart each), headed "Lampiran Nota Dinas / Nomor / Tanggal".
+optionally a chart each), headed "Lampiran Nota Dinas / Nomor / Tanggal" and signed at
+the end like the letter.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ LABEL_COLON = 25.0  # the colon after Kepada / Dari / ...
 VALUE = 29.0  # where the value starts
 ITEM = 35.0  # text of a numbered tembusan item
 SIGN = 85.0  # left edge of the signature block
+# left edge of the "Lampiran Nota Dinas / Nomor / Tanggal" block: a number such as
+# 000.1.2/001/Disnakertrans/2024 fits on one line after "Nomor :" in 12 pt Arial
+ATTACH = 60.0
 
 
 def _field(doc, label: str, value: str, *, last: bool = False):
@@ -58,11 +62,11 @@ def _signature(doc) -> None:
 def _lampiran(doc) -> None:
     head = para(doc, "Lampiran Nota Dinas")
     head.paragraph_format.page_break_before = True
-    head.paragraph_format.left_indent = Mm(SIGN)
-    for text in ("Nomor\t: {{ nota.nomor }}", "Tanggal\t: {{ nota.tanggal|tanggal }}"):
+    head.paragraph_format.left_indent = Mm(ATTACH)
+    for text in ("Nomor\t:\t{{ nota.nomor }}", "Tanggal\t:\t{{ nota.tanggal|tanggal }}"):
         p = para(doc, text)
-        tabs(p, SIGN + 18)
-        hanging(p, SIGN + 20, 20)
+        tabs(p, ATTACH + 18, ATTACH + 21)
+        hanging(p, ATTACH + 21, 21)
     title = para(doc, "{{ lampiran_judul }}", bold=True, align=CENTER)
     title.paragraph_format.space_before = Pt(12)
     title.paragraph_format.space_after = Pt(6)
@@ -76,6 +80,11 @@ def _lampiran(doc) -> None:
     para(doc, "{%p endif %}")
     para(doc, "{{p blok.catatan }}")
     para(doc, "{%p endfor %}")
+    # The attachment is signed as the letter is (as the surat tugas attachment is).
+    gap = para(doc, "")
+    gap.paragraph_format.space_before = Pt(6)
+    gap.paragraph_format.keep_with_next = True
+    _signature(doc)
 
 
 def build(out_dir: Path) -> Path:
@@ -116,6 +125,7 @@ def build(out_dir: Path) -> Path:
     para(doc, "{{p isi }}")
     gap = para(doc, "")
     gap.paragraph_format.space_after = Pt(10)
+    gap.paragraph_format.keep_with_next = True  # the body's last lines go with the signature
     _signature(doc)
 
     para(doc, "{%p if lampiran_blok %}")

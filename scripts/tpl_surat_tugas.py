@@ -43,7 +43,7 @@ FIELD_COLON = 70.0  # the colon after Nama / NIP / Pangkat/Golongan / Jabatan
 FIELD_VALUE = 73.0
 SIGN = 78.0  # left edge of the signature block (its lines are centred from here)
 SIGN_COLON = SIGN + 27.0
-ATTACH = 70.0  # left edge of the "Lampiran Surat Tugas / Nomor / Tanggal" block
+ATTACH = 60.0  # left edge of the "Lampiran Surat Tugas / Nomor / Tanggal" block
 SIGN_LINES = 3  # empty lines for the signature and the stamp
 
 
@@ -140,15 +140,17 @@ def _lampiran(doc) -> None:
     _gap(doc)
     para(doc, "DAFTAR PEGAWAI YANG DITUGASKAN", bold=True, align=CENTER)
     _gap(doc, 6)
-    widths = [8.0, 51.0, 41.5, 34.5, LETTER_TEXT_MM - 135.0]
+    # At 10 pt in Arial a NIP (21 characters), a name such as "Pegawai Contoh Nomor 10" and
+    # "Penata Muda (III/a)" each fit their column on one line.
+    widths = [8.0, 46.0, 41.0, 34.0, LETTER_TEXT_MM - 129.0]
     table = doc.add_table(rows=4, cols=5)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table_grid(table, widths, lines=True)
-    table_cell_margins(table, 1.5)
+    table_cell_margins(table, 1.2)
     headings = ["No", "Nama", "NIP", "Pangkat/Gol.", "Jabatan"]
     for cell, text in zip(table.rows[0].cells, headings):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        p = para(cell, text, bold=True, first=True, align=CENTER, size=11)
+        p = para(cell, text, bold=True, first=True, align=CENTER, size=10)
         p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(2)
     repeat_header(table.rows[0])
     table.rows[1].cells[0].paragraphs[0].add_run("{%tr for p in petugas %}")
@@ -160,7 +162,7 @@ def _lampiran(doc) -> None:
         ("{{ p.jabatan }}", None),
     ]
     for cell, (text, align) in zip(table.rows[2].cells, values):
-        p = para(cell, text, first=True, align=align, size=11)
+        p = para(cell, text, first=True, align=align, size=10)
         p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(1)
     cant_split(table.rows[2])
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")

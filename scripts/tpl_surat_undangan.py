@@ -50,7 +50,7 @@ BODY_INDENT = 12.5  # first line of a body paragraph; left edge of the event tab
 EVENT_LABEL = 30.0  # Hari/tanggal / Waktu / Tempat / Acara
 EVENT_COLON = 4.0
 SIGN = 78.0  # left edge of the signature block (its lines are centred from here)
-ATTACH = 70.0  # left edge of the "Lampiran Surat Undangan / Nomor / Tanggal" block
+ATTACH = 60.0  # left edge of the "Lampiran Surat Undangan / Nomor / Tanggal" block
 SIGN_LINES = 3  # empty lines for the signature and the stamp
 
 

@@ -45,7 +45,8 @@ def case_items(work: Path) -> list[dict]:
 
 def test_demo_archives_one_case_file_with_every_document(demo: Path) -> None:
     kinds = sorted(item["kind"] for item in case_items(demo))
-    assert kinds == sorted(["sop", "surat-tugas", "kuesioner", "daftar-eksemplar", "foto", "foto", "nota-dinas", "disposisi"])
+    assert kinds == sorted(["sop", "surat-tugas", "kuesioner", "daftar-eksemplar", "tanda-terima", "foto", "foto",
+                            "nota-dinas", "disposisi"])
     proc = sopdocs("archive", "verify", cwd=demo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -125,7 +125,8 @@ def test_example_letter_three_people(example_copy: Path, tmp_path: Path) -> None
         assert name in text and name in raw
         assert spaced(nip) in text and spaced(nip) in raw
     assert "Pangkat/Golongan\t:\tPenata (III/c)" in text
-    assert "selama 3 (tiga) hari kerja, tanggal 08 s.d. 10 Januari 2024." in text  # profile: nol_di_depan
+    # a date inside a sentence has no leading zero, even with the profile's nol_di_depan
+    assert "selama 3 (tiga) hari kerja, tanggal 8 s.d. 10 Januari 2024." in text
     assert "di wilayah Kota Contoh selama" in text
     assert "Demikian surat tugas ini dibuat untuk dilaksanakan dengan penuh tanggung jawab." in text
     assert "Ditetapkan di\t: Kota Contoh" in text and "pada tanggal\t: 05 Januari 2024" in text
@@ -359,19 +360,19 @@ def ctx(text: str, *, profile_file: Path = EXAMPLES / "profil.yaml", **changes: 
 
 
 def test_three_working_days() -> None:
-    assert ctx("waktu") == "selama 3 (tiga) hari kerja, tanggal 08 s.d. 10 Januari 2024"
+    assert ctx("waktu") == "selama 3 (tiga) hari kerja, tanggal 8 s.d. 10 Januari 2024"  # running text: no zero
     assert ctx("lama") == "3 (tiga) hari kerja"
 
 
 def test_one_day_and_month_and_year_boundaries() -> None:
-    assert ctx("waktu", tanggal_selesai="08 Januari 2024") == "selama 1 (satu) hari kerja, tanggal 08 Januari 2024"
-    assert ctx("waktu", tanggal_selesai=None) == "selama 1 (satu) hari kerja, tanggal 08 Januari 2024"
+    assert ctx("waktu", tanggal_selesai="08 Januari 2024") == "selama 1 (satu) hari kerja, tanggal 8 Januari 2024"
+    assert ctx("waktu", tanggal_selesai=None) == "selama 1 (satu) hari kerja, tanggal 8 Januari 2024"
     assert ctx("waktu", tanggal_mulai="30 Januari 2024", tanggal_selesai="2 Februari 2024") == (
-        "selama 4 (empat) hari kerja, tanggal 30 Januari s.d. 02 Februari 2024"
+        "selama 4 (empat) hari kerja, tanggal 30 Januari s.d. 2 Februari 2024"
     )
     # 1 January 2025 is a public holiday
     assert ctx("waktu", tanggal_mulai="30 Desember 2024", tanggal_selesai="2 Januari 2025") == (
-        "selama 3 (tiga) hari kerja, tanggal 30 Desember 2024 s.d. 02 Januari 2025"
+        "selama 3 (tiga) hari kerja, tanggal 30 Desember 2024 s.d. 2 Januari 2025"
     )
 
 
@@ -624,7 +625,13 @@ def test_letters_convert_to_pdf(example_copy: Path, st25: Path, tmp_path: Path) 
     (pdf3,), (pdf25,) = three.pdf, many.pdf
     assert pdf3 == three.docx[0].with_suffix(".pdf")
     reader3, reader25 = PdfReader(pdf3), PdfReader(pdf25)
-    assert len(reader3.pages) == 1  # the example fits one A4 page, tembusan included
+    # Arial 12 with margins left 3 cm and bottom 2.5 cm (the profile's defaults): the letter
+    # and its signature fill page 1, the tembusan follows on page 2, numbered "- 2 -"
+    # (it fitted one page in Times New Roman with 2.5 cm left and 2 cm bottom margins).
+    assert len(reader3.pages) == 2
+    first, second = (page.extract_text() or "" for page in reader3.pages)
+    assert "NIP. 19720319 198003 1 001" in first and "Tembusan" not in first
+    assert second.startswith("- 2 -") and "Tembusan" in second
     assert len(reader25.pages) == 2  # the letter, then the attached list
     text3 = " ".join((p.extract_text() or "") for p in reader3.pages)
     for name, nip in EXAMPLE_PEOPLE:

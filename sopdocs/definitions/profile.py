@@ -109,6 +109,24 @@ class Margin(_Model):
     kanan: float = Field(2.0, ge=0.5, le=6.0, description="margin kanan (cm)")
 
 
+class UkuranKop(_Model):
+    """Sizes (pt) of the kop lines."""
+
+    pemerintah: float = Field(14.0, ge=8.0, le=24.0, description="baris tingkat pemerintahan (pt)")
+    instansi: float = Field(16.0, ge=8.0, le=24.0, description="baris nama instansi (pt)")
+    alamat: float = Field(10.0, ge=7.0, le=14.0, description="baris alamat dan kontak (pt)")
+
+
+#: The page-number form: this token is replaced by the number.
+PAGE_TOKEN = "{halaman}"
+#: Longest page-number form.
+MAX_PAGE_FORM_CHARS = 40
+#: Narrowest text width (page width minus left and right margins) and shortest text height
+#: a letter may have, in cm: below that the kop and the signature block do not fit.
+MIN_TEXT_WIDTH_CM = 12.0
+MIN_TEXT_HEIGHT_CM = 18.0
+
+
 class TataLetak(_Model):
     """Page layout every built-in template follows; the rules vary by region, so they are settings."""
 
@@ -116,7 +134,22 @@ class TataLetak(_Model):
         "Arial", description="huruf isi naskah (dicetak dengan padanan metrik bila tidak terpasang)")
     ukuran_font: float = Field(12.0, ge=9.0, le=14.0, description="ukuran huruf isi (pt)")
     margin: Margin = Margin()
+    ukuran_kop: UkuranKop = UkuranKop()
     nomor_halaman: Teks = Field("- {halaman} -", description="bentuk nomor halaman 2 dst.; {halaman} diganti nomornya")
+    posisi_nomor_halaman: Literal["atas", "bawah"] = Field(
+        "atas", description="nomor halaman di tengah atas (bawaan) atau tengah bawah")
+
+    @field_validator("nomor_halaman")
+    @classmethod
+    def _page_form(cls, value: str) -> str:
+        if value.count(PAGE_TOKEN) != 1:
+            raise ValueError(f'harus memuat {PAGE_TOKEN} tepat satu kali, mis. "- {PAGE_TOKEN} -"')
+        if len(value) > MAX_PAGE_FORM_CHARS:
+            raise ValueError(f"paling panjang {MAX_PAGE_FORM_CHARS} karakter")
+        rest = value.replace(PAGE_TOKEN, "")
+        if "{" in rest or "}" in rest or any(ord(c) < 32 for c in rest):
+            raise ValueError(f"hanya boleh teks biasa di sekitar {PAGE_TOKEN}")
+        return value
 
 
 class Verifikasi(_Model):
@@ -138,7 +171,7 @@ class AgencyProfile(_Model):
     kode_pos: Teks = ""
     logo: Teks = Field("", description="berkas gambar logo, relatif terhadap berkas profil")
     kode_unit: Teks = Field(description="kode unit pengolah untuk nomor naskah")
-    kota: Teks = Field(description="tempat pada baris tanggal, mis. Kota, 02 Januari 2024")
+    kota: Teks = Field(description="kota/kabupaten: tempat pada baris tanggal (Kota, 02 Januari 2024) dan di alamat kop")
     kertas: Literal["A4", "F4"] = "A4"
     tata_letak: TataLetak = TataLetak()
     verifikasi: Verifikasi = Verifikasi()
@@ -192,6 +225,7 @@ def _check(profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:
         problems.append(doc.problem(("logo",), f"berkas logo tidak ditemukan: {logo}"))
     if logo is not None and logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif", ".bmp"):
         problems.append(doc.problem(("logo",), "logo harus berupa gambar PNG, JPG, GIF atau BMP"))
+    problems.extend(_check_layout(profile, doc))
     for key in profile.hari_libur.tambahan:
         from sopdocs.indonesian.dates import parse_tanggal
         from sopdocs.errors import SopdocsError
@@ -200,6 +234,26 @@ def _check(profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:
             parse_tanggal(key)
         except SopdocsError as exc:
             problems.append(doc.problem(("hari_libur", "tambahan", key), str(exc)))
+    return problems
+
+
+def _check_layout(profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:
+    """Margins that leave room for a letter on the chosen paper (portrait and landscape)."""
+    margin = profile.tata_letak.margin
+    width_cm, height_cm = (v / 10.0 for v in PAPER_MM[profile.kertas])
+    problems = []
+    text_width = width_cm - margin.kiri - margin.kanan
+    if text_width < MIN_TEXT_WIDTH_CM:
+        problems.append(doc.problem(
+            ("tata_letak", "margin", "kiri"),
+            f"margin kiri {margin.kiri:g} cm + kanan {margin.kanan:g} cm menyisakan {text_width:.1f} cm "
+            f"pada kertas {profile.kertas}; isi naskah perlu lebar minimal {MIN_TEXT_WIDTH_CM:g} cm"))
+    text_height = height_cm - margin.atas - margin.bawah
+    if text_height < MIN_TEXT_HEIGHT_CM:
+        problems.append(doc.problem(
+            ("tata_letak", "margin", "atas"),
+            f"margin atas {margin.atas:g} cm + bawah {margin.bawah:g} cm menyisakan {text_height:.1f} cm "
+            f"pada kertas {profile.kertas}; isi naskah perlu tinggi minimal {MIN_TEXT_HEIGHT_CM:g} cm"))
     return problems
 
 
@@ -231,19 +285,42 @@ def pejabat_context(person: Pejabat) -> dict[str, str]:
     }
 
 
+def kop_address(profile: AgencyProfile) -> str:
+    """The kop's address: street, city, postcode (``Jalan Contoh Raya Nomor 1, Kota Contoh,
+    Kode Pos 00000``); the city is not repeated when the street line already names it."""
+    parts = [profile.alamat.strip().rstrip(",")]
+    city = profile.kota.strip()
+    if city and city.casefold() not in profile.alamat.casefold():
+        parts.append(city)
+    address = ", ".join(p for p in parts if p)
+    if profile.kode_pos and profile.kode_pos not in profile.alamat:
+        address += ", " + _unbroken(f"Kode Pos {profile.kode_pos}")
+    return address
+
+
+#: Longest kop item kept on one line (longer ones may wrap at their spaces).
+UNBROKEN_CHARS = 40
+
+
+def _unbroken(text: str) -> str:
+    """``text`` with no-break spaces, so the kop wraps between items, not inside one."""
+    return text.replace(" ", "\u00a0") if len(text) <= UNBROKEN_CHARS else text
+
+
 def profile_context(profile: AgencyProfile) -> dict[str, object]:
     """What every template may use of the agency: ``profil.*`` (kop lines, contacts, head)."""
+    # Each contact is one unit on the kop: "Telepon (0000) 123456" never breaks inside.
     contacts = []
     if profile.telepon:
-        contacts.append(f"Telepon {profile.telepon}")
+        contacts.append(_unbroken(f"Telepon {profile.telepon}"))
     if profile.faksimile:
-        contacts.append(f"Faksimile {profile.faksimile}")
-    address = profile.alamat + (f" Kode Pos {profile.kode_pos}" if profile.kode_pos else "")
+        contacts.append(_unbroken(f"Faksimile {profile.faksimile}"))
+    address = kop_address(profile)
     online = []
     if profile.laman:
-        online.append(f"Laman {profile.laman}")
+        online.append(_unbroken(f"Laman {profile.laman}"))
     if profile.email:
-        online.append(f"Pos-el {profile.email}")
+        online.append(_unbroken(f"Pos-el {profile.email}"))
     return {
         "pemerintah": list(profile.pemerintah),
         "instansi": list(profile.instansi),

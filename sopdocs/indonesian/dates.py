@@ -252,3 +252,8 @@ class DateStyle:
 
     def format(self, d: date) -> str:
         return format_tanggal(d, nol_di_depan=self.nol_di_depan, dengan_hari=self.dengan_hari)
+
+    def in_text(self) -> DateStyle:
+        """The style of a date inside running text: never a leading zero ("tanggal 8 s.d. 10
+        Januari 2024"); the profile's zero is for the date line and fields ("05 Januari 2024")."""
+        return DateStyle(nol_di_depan=False, dengan_hari=self.dengan_hari)

@@ -231,6 +231,40 @@ def write_csv(cases: Sequence[ArchivedCase], out: Path, *, delimiter: str = ",")
 
 # --------------------------------------------------------------------------- Word
 
+#: Width of the "Nomor Naskah" column's text (mm): the template's column less its padding.
+NUMBER_TEXT_MM = 46.0
+#: Sizes (pt) tried, largest first, for a number to stay on one line in that column.
+NUMBER_SIZES_PT = (8.0, 7.5, 7.0, 6.5, 6.0)
+#: Zero-width space: a place a long description may break (after a "/" of a number in it).
+_BREAK = "\u200b"
+
+
+def item_description(label: str, title: str) -> str:
+    """``Label: title``; the title alone when it already starts with its kind's label
+    ("Lembar Disposisi: ..." is never "Lembar Disposisi: Lembar Disposisi: ...")."""
+    title = title.strip()
+    if not label or title.casefold().startswith(label.casefold()):
+        return title
+    return f"{label}: {title}" if title else label
+
+
+def breakable(text: str) -> str:
+    """``text`` that may wrap after the slashes of a number in it (``061.1/SOP/`` +
+    ``Disnakertrans/2024``) instead of inside a word, in a narrow column."""
+    return text.replace("/", "/" + _BREAK)
+
+
+def number_cell(number: str, font: str) -> Any:
+    """The number on one line: at the largest size that fits the column (the widest fonts
+    get a smaller size); one too long even at the smallest may wrap after a "/" only."""
+    from docxtpl import RichText
+
+    from sopdocs.docx.layout import one_line
+
+    if not number:
+        return RichText("-", size=round(NUMBER_SIZES_PT[0] * 2))
+    return one_line(number, font, NUMBER_TEXT_MM, NUMBER_SIZES_PT)
+
 
 def context(cases: Sequence[ListedCase], *, profile: AgencyProfile | None = None, title: str = "DAFTAR ARSIP AKTIF",
             today: dt.date | None = None) -> dict[str, Any]:
@@ -241,13 +275,14 @@ def context(cases: Sequence[ListedCase], *, profile: AgencyProfile | None = None
     from sopdocs.definitions.profile import pejabat_context, profile_context
 
     style = profile.date_style if profile is not None else DateStyle()
+    font = profile.tata_letak.font if profile is not None else "Arial"
     today = today or dt.date.today()
     table: list[dict[str, str]] = []
     for case in cases:
         case_cells = {
             "nomor_berkas": str(case.case_number),
             "kode": case.classification,
-            "uraian_berkas": case.description,
+            "uraian_berkas": breakable(case.description),
             "kurun_waktu": case.period,
             "jumlah": f"{len(case.items)} item",
             "retensi": (f"{case.retention.active_years} th aktif, {case.retention.inactive_years} th inaktif"
@@ -256,14 +291,14 @@ def context(cases: Sequence[ListedCase], *, profile: AgencyProfile | None = None
         }
         empty = {key: "" for key in case_cells}
         if not case.items:
-            table.append({**case_cells, "nomor_item": "", "uraian_item": "(belum ada item)", "tanggal": "",
-                          "tingkat": "", "media": ""})
+            table.append({**case_cells, "nomor_item": "", "nomor_naskah": "", "uraian_item": "(belum ada item)",
+                          "tanggal": "", "tingkat": "", "media": ""})
         for index, item in enumerate(case.items):
-            label = item.label + (f" Nomor {item.number}" if item.number else "")
             table.append({
                 **(case_cells if index == 0 else empty),
                 "nomor_item": str(item.item),
-                "uraian_item": f"{label}: {item.title}",
+                "nomor_naskah": number_cell(item.number, font),
+                "uraian_item": breakable(item_description(item.label, item.title)),
                 "tanggal": style.format(item.date),
                 "tingkat": item.level,
                 "media": item.media,
@@ -291,12 +326,36 @@ def write_docx(cases: Sequence[ListedCase], out: Path, *, profile: AgencyProfile
                title: str = "DAFTAR ARSIP AKTIF", templates: TemplateSet | Path | None = None,
                today: dt.date | None = None) -> Path:
     from sopdocs.docx.compiled import Paper
+    from sopdocs.docx.layout import page_for
     from sopdocs.docx.render import render_docx
 
     template_set = templates if isinstance(templates, TemplateSet) else TemplateSet(templates)
-    paper = profile.kertas if profile is not None else "A4"
+    paper = page_for(profile, landscape=True, body_size=False) if profile is not None else Paper("A4", landscape=True)
     return render_docx(template_set.path(TEMPLATE), context(cases, profile=profile, title=title, today=today),
-                       Path(out), paper=Paper(paper, landscape=True))
+                       Path(out), paper=paper, postprocess=keep_end_together)
+
+
+def keep_end_together(document: Any) -> None:
+    """The signature never stands alone on a page: the last row of the list, the totals
+    line and the signature block are kept together (keep-with-next on their paragraphs)."""
+    from docx.oxml.ns import qn
+
+    body = document.element.body
+    tables = body.findall(qn("w:tbl"))
+    if not tables:
+        return
+    last_table = tables[-1]
+    rows = last_table.findall(qn("w:tr"))
+    paragraphs = list(rows[-1].iter(qn("w:p"))) if len(rows) > 1 else []
+    after = last_table.getnext()
+    while after is not None and after.tag == qn("w:p"):
+        following = after.getnext()
+        if following is not None and following.tag == qn("w:p"):
+            paragraphs.append(after)  # every paragraph after the list but the very last
+        after = following
+    for p in paragraphs:
+        p.get_or_add_pPr().keepNext_val = True
+
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from sopdocs.definitions.fieldtypes import DaftarTeks, Tanggal, Teks
 from sopdocs.indonesian.nip import check_nip
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, pejabat_context, profile_context, resolve_profile
 from sopdocs.docx.render import Image, Rendered, clean_text, render_docx
+from sopdocs.docx.layout import one_line, page_for
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, register_kind
 from sopdocs.definitions.validation import validate
@@ -39,6 +40,10 @@ from sopdocs.indonesian.workdays import WorkCalendar
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
 
 TEMPLATE = "disposisi.docx"
+#: Width of the value of "No. Surat" in the built-in template (mm, less the cell padding).
+NUMBER_FIELD_MM = 52.0
+#: Sizes (pt) tried, largest first, for the letter's number to stay on one line there.
+NUMBER_SIZES_PT = (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 
 #: Sifat (urgency/security) of the letter, in the order the form prints them.
 SIFAT: dict[str, str] = {
@@ -293,6 +298,9 @@ def disposisi_context(disposisi: DisposisiDefinition, profile: AgencyProfile) ->
         "disposisi": {
             "surat_dari": disposisi.surat_dari,
             "nomor_surat": disposisi.nomor_surat,
+            # the number on one line in its field, at a smaller size when the font is wide
+            "nomor_surat_baris": one_line(disposisi.nomor_surat, profile.tata_letak.font, NUMBER_FIELD_MM,
+                                          NUMBER_SIZES_PT),
             "tanggal_surat": disposisi.tanggal_surat,
             "perihal": disposisi.perihal,
             "diterima_tanggal": disposisi.diterima_tanggal,
@@ -340,12 +348,14 @@ def render_disposisi(
 ) -> Path:
     """Render the lembar disposisi of ``disposisi`` into the .docx ``out``.
 
-    The page size is the template's (half folio in the built-in one), not the profile's
-    paper, which is for full-size letters.
+    The page size and margins are the template's (half folio in the built-in one), not the
+    profile's paper, which is for full-size letters; the font is the profile's.
     """
     templates = templates or TemplateSet()
     context = disposisi_context(disposisi, profile)
-    return render_docx(templates.path(TEMPLATE), context, Path(out), properties=_properties(disposisi))
+    return render_docx(templates.path(TEMPLATE), context, Path(out), properties=_properties(disposisi),
+                       paper=page_for(profile, paper=False, body_size=False, page_numbers=False,
+                                      shrink_wide_font=True))
 
 
 def _calendar_warnings(disposisi: DisposisiDefinition, profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:

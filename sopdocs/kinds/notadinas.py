@@ -15,15 +15,16 @@ from typing import Any
 
 from sopdocs.docx import formxml as fx
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, pejabat_context, profile_context
-from sopdocs.docx.compiled import Paper
+from sopdocs.docx.layout import page_for
 from sopdocs.docx.render import DocxFragment, Image, kop_logo, render_docx
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, register_kind
 
 TEMPLATE = "nota-dinas.docx"
 KIND = "nota-dinas"
-#: Text width of the letter template on A4 (25 mm left and 20 mm right margins).
-TEXT_WIDTH_A4_MM = 165.0
+#: Text width of the letter template on A4 (30 mm left and 20 mm right margins, the
+#: profile's defaults); :func:`text_width_mm` gives it for the profile's paper and margins.
+TEXT_WIDTH_A4_MM = 160.0
 
 
 @dataclass
@@ -52,9 +53,11 @@ class NotaDinas:
 
 
 def text_width_mm(profile: AgencyProfile) -> float:
+    """The letter's text width on the profile's paper with its margins (``tata_letak``)."""
     from sopdocs.definitions.profile import PAPER_MM
 
-    return TEXT_WIDTH_A4_MM + (PAPER_MM[profile.kertas][0] - 210.0)
+    margin = profile.tata_letak.margin
+    return PAPER_MM[profile.kertas][0] - 10.0 * (margin.kiri + margin.kanan)
 
 
 def body_paragraph(text: str, *, indent_first: bool = True, keep_next: bool = False) -> Any:
@@ -66,6 +69,34 @@ def body_paragraph(text: str, *, indent_first: bool = True, keep_next: bool = Fa
         keep_next=keep_next,
         runs=[fx.text_run(text)],
     ).build()
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def keep_last_with_next(xml: str) -> str:
+    """``xml`` (body paragraphs) with its last paragraph kept with what follows, so the
+    signature never stands alone at the top of a page: its last lines go with it."""
+    from lxml import etree
+
+    if not xml.strip():
+        return xml
+    try:
+        root = etree.fromstring(f'<wrap xmlns:w="{_W}">{xml}</wrap>'.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return xml
+    paragraphs = [child for child in root if child.tag == f"{{{_W}}}p"]
+    if not paragraphs:
+        return xml
+    last = paragraphs[-1]
+    ppr = last.find(f"{{{_W}}}pPr")
+    if ppr is None:
+        ppr = etree.Element(f"{{{_W}}}pPr")
+        last.insert(0, ppr)
+    if ppr.find(f"{{{_W}}}keepNext") is None:
+        style = ppr.find(f"{{{_W}}}pStyle")
+        ppr.insert(0 if style is None else 1, etree.Element(f"{{{_W}}}keepNext"))
+    return "".join(etree.tostring(child, encoding="unicode") for child in root)
 
 
 def nota_dinas_context(nota: NotaDinas, profile: AgencyProfile) -> dict[str, Any]:
@@ -93,7 +124,7 @@ def nota_dinas_context(nota: NotaDinas, profile: AgencyProfile) -> dict[str, Any
             "hal": nota.hal,
         },
         "penandatangan": pejabat_context(nota.dari),
-        "isi": DocxFragment(nota.isi),
+        "isi": DocxFragment(keep_last_with_next(nota.isi)),
         "lampiran_judul": nota.lampiran_judul,
         "lampiran_blok": blocks,
     }
@@ -108,7 +139,7 @@ def render_nota_dinas(
         templates.path(TEMPLATE),
         nota_dinas_context(nota, profile),
         Path(out),
-        paper=Paper(profile.kertas, landscape=False),
+        paper=page_for(profile),
     )
 
 

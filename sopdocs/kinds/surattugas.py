@@ -21,7 +21,7 @@ from sopdocs.definitions.fieldtypes import DaftarTeks, Nip, Tanggal, Teks
 from sopdocs.indonesian.nip import check_nip, format_nip
 from sopdocs.indonesian.numerals import angka_terbilang
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context
-from sopdocs.docx.compiled import Paper
+from sopdocs.docx.layout import page_for
 from sopdocs.docx.render import kop_logo, render_docx
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, get_kind, letter_identity, register_kind, sample_profile, shorten
@@ -289,7 +289,7 @@ def waktu_tugas(st: SuratTugasDefinition, profile: AgencyProfile, lama: str | No
     :func:`lama_tugas`, computed when not given)."""
     if lama is None:
         _, lama = lama_tugas(st, profile)
-    when = rentang_tanggal(st.tanggal_mulai, st.selesai, profile.date_style)
+    when = rentang_tanggal(st.tanggal_mulai, st.selesai, profile.date_style.in_text())  # a sentence: no leading zero
     if not profile.date_style.dengan_hari:
         when = f"tanggal {when}"
     return f"selama {lama}, {when}"
@@ -410,7 +410,7 @@ def render_surat_tugas(
         templates.path(TEMPLATE),
         context,
         Path(out_path),
-        paper=Paper(profile.kertas, landscape=False),
+        paper=page_for(profile),
     )
 
 

@@ -38,7 +38,7 @@ from sopdocs.definitions.fieldtypes import DaftarTeks, Tanggal, Teks
 from sopdocs.definitions.profile import AgencyProfile, profile_context
 from sopdocs.definitions.validation import validate
 from sopdocs.definitions.yamlload import FieldPath, YamlDocument, load_yaml, parse_yaml
-from sopdocs.docx.compiled import Paper
+from sopdocs.docx.layout import page_for
 from sopdocs.docx.render import kop_logo, render_docx
 from sopdocs.errors import Problem
 from sopdocs.indonesian.dates import DateStyle, format_tanggal, nama_hari
@@ -474,7 +474,7 @@ def render_surat_undangan(
         Path(template) if template is not None else builtin_templates_dir() / TEMPLATE,
         surat_undangan_context(su, profile, number),
         Path(out),
-        paper=Paper(profile.kertas, landscape=False),
+        paper=page_for(profile),
     )
 
 

@@ -154,7 +154,7 @@ def run_activity(
     from sopdocs.archive.archive import Archive, NewDocument
     from sopdocs.definitions.profile import resolve_profile
     from sopdocs.docx.render import render_docx
-    from sopdocs.docx.compiled import Paper
+    from sopdocs.docx.layout import page_for
     from sopdocs.docx.templateset import TemplateSet
     from sopdocs.kinds.disposisi import load_disposisi, render_disposisi
     from sopdocs.kinds.kuesioner.kuesioner import PreparedForm, load_kuesioner
@@ -163,8 +163,10 @@ def run_activity(
     from sopdocs.kinds.sop.sopdef import load_sop
     from sopdocs.kinds.sop.sopsheet import render_sop
     from sopdocs.kinds.surattugas import identity, load_surat_tugas, surat_tugas_context
+    from sopdocs.kinds.tandaterima import KIND as RECEIPT_KIND
+    from sopdocs.kinds.tandaterima import render_receipt
     from sopdocs.locations import archive_dir
-    from sopdocs.workflow.issue import Transaction, konsep_number
+    from sopdocs.workflow.issue import Transaction, check_verification_url, konsep_number, mark_final
 
     say = progress or (lambda message: None)
     definition = Path(definition)
@@ -197,15 +199,16 @@ def run_activity(
     except ValidationError as error:
         raise ValidationError([Problem(p.message, file=str(definition), field=f"berkas.{p.field or 'id'}",
                                        severity=p.severity) for p in error.problems]) from None
+    check_verification_url(profile)  # before any number is taken
     if make_pdf:
         from sopdocs.workflow.issue import require_pdf_converter
 
-        require_pdf_converter()
+        require_pdf_converter(parallel=2)  # two LibreOffices start now; the case file's PDFs are many
     recap_date = defn.tanggal_rekap or disposisi.tanggal_surat
     # the responses are readable and hold at least one usable row
     check_responses(defn.path(defn.jawaban), defn.path(defn.kuesioner), profile=profile_file, archive=root)
     templates = TemplateSet()
-    paper = Paper(profile.kertas, landscape=False)
+    paper = page_for(profile)
     form_date = min(surat.tanggal, surat.tanggal_mulai)
 
     with tempfile.TemporaryDirectory(prefix="sopdocs-kegiatan-") as tmp_name:
@@ -226,6 +229,7 @@ def run_activity(
             st_out = work / f"{surat_kind.output_stem(st_number)}.docx"
             render_docx(templates.path(surat_kind.template), surat_tugas_context(surat, profile, st_number),
                         st_out, paper=paper)
+            mark_final(st_out, surat_kind, st_number, surat.tanggal, profile)  # the verification QR code
             result.documents.append(
                 Made("3", surat_kind.name, f"{surat_kind.label}: {surat.untuk}"[:200], surat.tanggal, st_out,
                      st_number)
@@ -246,6 +250,14 @@ def run_activity(
                 Made("1-2", "daftar-eksemplar", f"Daftar eksemplar kuesioner {kuesioner.kegiatan}", form_date,
                      copy_list)
             )
+            # the printable receipt list the copies are handed out against, filed with them
+            receipt = render_receipt(result.copies, profile, work / "tanda-terima-eksemplar.docx",
+                                     kegiatan=kuesioner.kegiatan, judul=kuesioner.judul, tanggal=form_date,
+                                     templates=templates)
+            result.documents.append(
+                Made("1-2", RECEIPT_KIND, f"Tanda terima eksemplar kuesioner {kuesioner.kegiatan}", form_date,
+                     receipt)
+            )
 
             for index, photo in enumerate(defn.foto, start=1):
                 target = work / f"foto-{index}{defn.path(photo).suffix.lower()}"
@@ -262,6 +274,7 @@ def run_activity(
                 result.warnings.extend(w for w in job.warnings if str(w) not in seen)
                 recap_number = txn.reserve(nota_kind, date=recap_date, subject=job.hal).number
                 recap_out = job.render(recap_number, work / f"{nota_kind.output_stem(recap_number)}.docx")
+                mark_final(recap_out, nota_kind, recap_number, recap_date, profile)
                 hal = job.hal
             result.documents.append(Made("6", nota_kind.name, f"{nota_kind.label} {hal}", recap_date, recap_out,
                                          recap_number))
@@ -280,7 +293,7 @@ def run_activity(
                     NewDocument(
                         file=made.path, kind=made.kind, date=made.date, title=made.title, number=made.number,
                         media="foto" if made.kind == "foto" else None,
-                        people=[] if made.kind in ("foto", "daftar-eksemplar") else None,
+                        people=[] if made.kind in ("foto", "daftar-eksemplar", RECEIPT_KIND) else None,
                     )
                     for made in result.documents
                 ],

@@ -29,7 +29,8 @@ from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.definitions.fieldtypes import DaftarTeks, Teks
 from sopdocs.definitions.profile import AgencyProfile, Pejabat, profile_context, resolve_profile
 from sopdocs.kinds.kuesioner.questionkinds import Form, Kode, Pertanyaan, question_type
-from sopdocs.docx.compiled import Paper
+from sopdocs.kinds.kuesioner.skm import SkmSetting, check_skm
+from sopdocs.docx.layout import page_for
 from sopdocs.docx.render import DocxFragment, Rendered, atomic_path, kop_logo, render_docx
 from sopdocs.docx.integrity import guard_output
 from sopdocs.docx.templateset import TemplateSet
@@ -121,6 +122,8 @@ class KuesionerDefinition(_Model):
         description="kolom tanda tangan di akhir formulir (kosongkan untuk tanpa tanda tangan)",
     )
     rekap: PengaturanRekap = PengaturanRekap()
+    skm: SkmSetting = Field(None, description="survei kepuasan masyarakat (Permen PANRB 14/2017): true, atau "
+                            "{unsur: [...]}; rekap memberi NRR tiap unsur, IKM, konversi, mutu dan kinerja")
 
     source: str = Field("", exclude=True)
 
@@ -170,6 +173,7 @@ def _check(defn: KuesionerDefinition, doc: YamlDocument) -> list[Problem]:
                 problems.append(doc.problem(path + tuple(sub_path), message))
     if total > MAX_QUESTIONS:
         problems.append(doc.problem(("bagian",), f"paling banyak {MAX_QUESTIONS} pertanyaan; ada {total}"))
+    problems.extend(check_skm(defn, doc))
     return problems
 
 
@@ -521,7 +525,8 @@ class PreparedForm:
         Path(folder).mkdir(parents=True, exist_ok=True)
         self.path = atomic_path(Path(folder) / "kuesioner.docx")
         try:
-            render_docx(template, context, self.path, paper=Paper(profile.kertas, landscape=False))
+            render_docx(template, context, self.path,
+                        paper=page_for(profile, margins=False, body_size=False, page_numbers=False))
         except BaseException:
             self.path.unlink(missing_ok=True)
             raise
