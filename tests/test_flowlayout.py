@@ -182,8 +182,12 @@ def arrows_of(layout: SheetLayout) -> list[Arrow]:
     return [a for p in layout.pages for a in p.arrows]
 
 
+# Rows keep ROW_PADDING_TOP/_BOTTOM around their text: at 9 pt the seed fits one page.
+SEED_SPEC = SheetSpec(SEED_ACTORS, SEED_STEPS, font_size_pt=9)
+
+
 def test_seed_sop() -> None:
-    spec = SheetSpec(SEED_ACTORS, SEED_STEPS)
+    spec = SEED_SPEC
     layout = layout_sheet(spec)
     check_common(layout, spec)
     assert len(layout.pages) == 1
@@ -350,7 +354,7 @@ def test_long_text_grows_its_row() -> None:
     check_common(layout, long)
     row = next(r for p in layout.pages for r in p.rows if r.step == 2)
     assert row.height > h_short
-    assert row.height == layout.row_lines[2] * layout.line_pitch
+    assert row.height == layout.row_lines[2] * layout.line_pitch + layout.cell_margin_top + layout.cell_margin_bottom
     # a row too tall for any page is refused, naming the step
     steps[2] = dataclasses.replace(steps[2], kegiatan="kata " * 3000)
     with pytest.raises(ValidationError) as info:
@@ -403,7 +407,7 @@ def test_validate_layout_reports_problems() -> None:
 
 
 def test_render_svg() -> None:
-    layout = layout_sheet(SheetSpec(SEED_ACTORS, SEED_STEPS))
+    layout = layout_sheet(SEED_SPEC)
     svg = render_svg(layout, 0)
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert svg.count("<polyline") == 8

@@ -136,3 +136,40 @@ def test_json_schema() -> None:
     schema = json.loads(json_schema("sop"))
     assert "langkah" in schema["properties"] and "source" not in schema["properties"]
     assert set(schema["required"]) >= {"nomor", "nama", "pelaksana", "langkah"}
+
+
+def test_long_identity_item_is_refused_naming_the_field() -> None:
+    from sopdocs.kinds.sop.sopdef import MAX_IDENTITY_ITEM_CHARS
+
+    long_item = "Peraturan " + "sangat panjang " * 400  # ~6,000 characters: would spill over pages
+    text = MINIMAL + f"dasar_hukum:\n  - Undang-Undang Nomor 1\n  - {long_item}\n"
+    problems = errors_of(text)
+    assert len(problems) == 1
+    assert problems[0].field == "dasar_hukum[2]" and problems[0].line == 19
+    assert "dasar_hukum butir 2 terlalu panjang" in problems[0].message and str(MAX_IDENTITY_ITEM_CHARS) in problems[0].message
+    # one item at the limit is fine
+    ok = MINIMAL + "dasar_hukum:\n  - " + "a" * MAX_IDENTITY_ITEM_CHARS + "\n"
+    sop, _ = sop_from_text(ok, "sop.yaml")
+    assert len(sop.dasar_hukum[0]) == MAX_IDENTITY_ITEM_CHARS
+
+
+def test_too_many_identity_items_is_refused() -> None:
+    from sopdocs.kinds.sop.sopdef import MAX_IDENTITY_ITEMS
+
+    items = "".join(f"  - Peralatan {i}\n" for i in range(MAX_IDENTITY_ITEMS + 1))
+    problems = errors_of(MINIMAL + "peralatan_perlengkapan:\n" + items)
+    assert [p.field for p in problems] == ["peralatan_perlengkapan"]
+    assert f"paling banyak {MAX_IDENTITY_ITEMS} butir" in problems[0].message
+
+
+@pytest.mark.parametrize("field", ["dasar_hukum", "peringatan", "kualifikasi_pelaksana"])
+def test_blank_list_items_are_refused(field: str) -> None:
+    problems = errors_of(MINIMAL + f"{field}:\n  - Ada isinya\n  - '   '\n")
+    assert [p.field for p in problems] == [f"{field}[2]"]
+    assert "kosong" in problems[0].message
+
+
+def test_blank_kelengkapan_item_is_refused() -> None:
+    text = MINIMAL.replace("    waktu: 1 jam\n", "    waktu: 1 jam\n    kelengkapan: [Komputer, ' ']\n", 1)
+    problems = errors_of(text)
+    assert [p.field for p in problems] == ["langkah[1].kelengkapan[2]"]

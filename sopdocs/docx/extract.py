@@ -88,10 +88,20 @@ class _Collector:
         return "".join(parts)
 
     def _inline(self, element: etree._Element, parts: list[str]) -> None:
+        joined = False  # a layout hyphen (noBreakHyphen + br, as the SOP sheet writes) was just dropped
         for child in element:
             name, ns = _local(child.tag), _ns(child.tag)
             if ns == MC and name == "Fallback":
                 continue
+            if joined and ns == W and name == "br":
+                joined = False
+                continue  # the word goes on after a layout hyphen: no line break in the text
+            joined = False
+            if ns == W and name == "noBreakHyphen":
+                after = child.getnext()
+                if after is not None and _ns(after.tag) == W and _local(after.tag) == "br":
+                    joined = True
+                    continue
             if ns == W:
                 if name == "t":
                     parts.append(child.text or "")

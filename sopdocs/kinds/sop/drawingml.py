@@ -85,7 +85,8 @@ def _outline(parent: etree._Element, *, arrow: bool = False, width: int = LINE_E
         _e(ln, A, "tailEnd", type="triangle", w="med", len="med")
 
 
-def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: bool = True, bold: bool = True) -> None:
+def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: bool = True, bold: bool = True,
+              font: str | None = None) -> None:
     box = _e(wsp, WPS, "txbx")
     content = _e(box, W, "txbxContent")
     p = _e(content, W, "p")
@@ -95,6 +96,8 @@ def _text_box(wsp: etree._Element, text: str, size_half_pt: int, *, centred: boo
         _e(ppr, W, "jc", **{_q(W, "val"): "center"})
     r = _e(p, W, "r")
     rpr = _e(r, W, "rPr")
+    if font:
+        _e(rpr, W, "rFonts", **{_q(W, k): font for k in ("ascii", "hAnsi", "cs", "eastAsia")})
     if bold:
         _e(rpr, W, "b")
     _e(rpr, W, "sz", **{_q(W, "val"): size_half_pt})
@@ -124,7 +127,8 @@ def _shape(ids: _Ids, name: str, x: int, y: int, w: int, h: int, *, text_box: bo
     return run, wsp, sp
 
 
-def symbol(ids: _Ids, kind: str, x: int, y: int, w: int, h: int, *, name: str, text: str = "") -> etree._Element:
+def symbol(ids: _Ids, kind: str, x: int, y: int, w: int, h: int, *, name: str, text: str = "",
+           font: str | None = None) -> etree._Element:
     """A flowchart symbol (preset geometry) with white fill and black outline; twips in."""
     run, wsp, sp = _shape(ids, name, x, y, w, h)
     geom = _e(sp, A, "prstGeom", prst=PRESETS[kind])
@@ -133,7 +137,7 @@ def symbol(ids: _Ids, kind: str, x: int, y: int, w: int, h: int, *, name: str, t
     _e(fill, A, "srgbClr", val="FFFFFF")
     _outline(sp)
     if text:
-        _text_box(wsp, text, 16)
+        _text_box(wsp, text, 16, font=font)
     _body(wsp, anchor="t" if kind == "connector" else "ctr")
     return run
 
@@ -164,7 +168,7 @@ def polyline(ids: _Ids, points: list[tuple[int, int]], *, name: str) -> etree._E
 
 
 def label(ids: _Ids, text: str, x: int, y: int, *, name: str, size_half_pt: int = 16,
-          box: tuple[int, int] | None = None) -> etree._Element:
+          box: tuple[int, int] | None = None, font: str | None = None) -> etree._Element:
     """A borderless text box (e.g. "Ya", "Tidak") whose top-left corner is at (x, y) twips;
     ``box`` is its (w, h) as the layout reserved it."""
     w, h = box or (90 * len(text) + 120, 220)
@@ -175,7 +179,7 @@ def label(ids: _Ids, text: str, x: int, y: int, *, name: str, size_half_pt: int 
     _e(sp, A, "noFill")
     ln = _e(sp, A, "ln")
     _e(ln, A, "noFill")
-    _text_box(wsp, text, size_half_pt, centred=False, bold=False)  # measured regular by the layout
+    _text_box(wsp, text, size_half_pt, centred=False, bold=False, font=font)  # measured regular by the layout
     _body(wsp, anchor="t")
     return run
 
@@ -189,7 +193,8 @@ def page_shapes(layout: Any, page_index: int) -> Iterable[etree._Element]:
         runs.append(symbol(ids, box.shape, box.x, box.y, box.w, box.h, name=f"Langkah {box.step + 1}"))
     for box in page.connectors:
         runs.append(
-            symbol(ids, "connector", box.x, box.y, box.w, box.h, name=f"Penghubung {box.letter}", text=box.letter)
+            symbol(ids, "connector", box.x, box.y, box.w, box.h, name=f"Penghubung {box.letter}", text=box.letter,
+                   font=getattr(layout, "font", None))
         )
     for index, arrow in enumerate(page.arrows):
         runs.append(polyline(ids, [tuple(p) for p in arrow.points], name=f"Panah {index + 1}"))
@@ -198,6 +203,6 @@ def page_shapes(layout: Any, page_index: int) -> Iterable[etree._Element]:
             size = int(round(getattr(layout, "label_font_size_pt", 8) * 2))
             runs.append(
                 label(ids, arrow.label, int(lx), int(ly), name=f"Label {arrow.label}", size_half_pt=size,
-                      box=tuple(arrow.label_size) if arrow.label_size else None)
+                      box=tuple(arrow.label_size) if arrow.label_size else None, font=getattr(layout, "font", None))
             )
     return runs

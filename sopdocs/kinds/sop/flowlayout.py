@@ -17,12 +17,22 @@ Table assumed by the geometry (the document builder must produce exactly this):
   column titles; row 3 the column numbers 1..N;
 * then one row per step, exact height :attr:`RowBox.height`, every paragraph with exact
   line spacing :attr:`SheetLayout.line_pitch`, cell margins as in the spec, the
-  header in bold.
+  header in bold, text left-aligned;
+* cell texts exactly as :attr:`SheetLayout.cells` and :attr:`SheetLayout.actor_titles`
+  give them: words too wide for their column carry a soft hyphen (U+00AD) where the
+  model breaks them, so the engines break there too, with a hyphen;
+* kelengkapan with more than one item: one paragraph per item, a bullet hanging
+  :data:`BULLET_INDENT` to the left of the item text.
+
+Every row keeps :data:`ROW_PADDING_TOP` above its first and :data:`ROW_PADDING_BOTTOM`
+below its last text line (the cell top/bottom margins), so no line touches a row border.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Literal
 
 from sopdocs.docx import textmetrics
@@ -86,7 +96,17 @@ CONNECTOR_GAP = 200  # symbol to a connector stacked above/below it (arrow lengt
 SIDE_CONNECTOR_GAP = 240  # symbol side to a connector placed beside it
 OBSTACLE_MARGIN = 70  # arrows keep this far from symbols they do not touch
 LANE_SEPARATION = 70  # parallel arrows keep this far apart
-BORDER_KEEP = 40  # arrows keep off table grid lines by this much
+BORDER_KEEP = 40  # horizontal arrow runs keep off row lines by this much
+COLUMN_KEEP = mm(1.5)  # vertical arrow runs keep this far from column lines (visibly apart)
+LABEL_KEEP = 30  # a Ya/Tidak label box keeps this far from grid lines and arrows
+# Cell top and bottom margins: air between the text lines and the row lines. The bottom is
+# larger: LibreOffice sets text low in an exact-height line (descenders measured 0.2 mm
+# lower than the line box in the PDF), so the last line keeps 0.5 mm from the border.
+ROW_PADDING_TOP = mm(0.7)
+ROW_PADDING_BOTTOM = mm(1.1)
+BULLET = "\u2022"
+BULLET_INDENT = mm(3)  # hanging indent of a bulleted kelengkapan item
+ACTOR_TITLE_MIN_PT = 7.5  # actor names shrink to this before their words are hyphenated
 LANE_COMFORT = 150  # lanes closer than this to a symbol cost extra
 ARROW_MIN = 120  # shortest last segment: room for the arrowhead
 PAGE_SAFETY = 60  # unused space kept at the bottom of each page's body
@@ -135,7 +155,8 @@ class SheetSpec:
     line_pitch_twips: int | None = None  # exact line spacing; default 1.2 x font size
     header_font_size_pt: float | None = None  # default: font_size_pt (header is bold)
     cell_margin_lr_twips: int = 57  # left and right cell margins (0.1 cm)
-    cell_margin_tb_twips: int = 0  # top and bottom cell margins
+    cell_margin_top_twips: int = ROW_PADDING_TOP
+    cell_margin_bottom_twips: int = ROW_PADDING_BOTTOM
     top_offset_twips: int = 20  # space above each page's table (page-break paragraph)
 
 
@@ -236,11 +257,28 @@ class SheetLayout:
     header_font_size_pt: float
     label_font_size_pt: float
     actor_header_font_size_pt: float  # actor names: smaller than the header when a word would break
+    actor_header_line_pitch: int  # their exact line spacing
     cell_margin_lr: int
-    cell_margin_tb: int
+    cell_margin_top: int
+    cell_margin_bottom: int
     top_offset: int
     pages: list[Page]
     row_lines: list[int] = field(default_factory=list)  # lines of the fullest cell per step
+    #: per step, the texts to print (soft hyphens where a word breaks): "kegiatan", "waktu",
+    #: "output", "keterangan" as str; "kelengkapan" items joined by "\n"
+    cells: list[dict[str, str]] = field(default_factory=list)
+    actor_titles: list[str] = field(default_factory=list)  # actor names as printed (soft hyphens)
+
+    def text_width(self, key: str) -> int:
+        """Width available to the text of a column's cells (what the wrap was measured in)."""
+        return _inner(self.column(key), self.cell_margin_lr)
+
+    def text_width_of(self, column: Column) -> int:
+        return _inner(column, self.cell_margin_lr)
+
+    def bulleted(self, step: int) -> bool:
+        """Whether a step's kelengkapan is printed as a bulleted list."""
+        return len(self.cells[step]["kelengkapan"].split("\n")) > 1
 
     @property
     def table_x(self) -> int:
@@ -418,7 +456,8 @@ def _check_spec(spec: SheetSpec) -> None:
         ))
     if len(spec.margins) != 4 or any(m < 0 for m in spec.margins):
         problems.append(Problem(f"margin {spec.margins!r} tidak sah", field="margin"))
-    if spec.cell_margin_lr_twips < 0 or spec.cell_margin_tb_twips < 0 or spec.top_offset_twips < 0:
+    if min(spec.cell_margin_lr_twips, spec.cell_margin_top_twips, spec.cell_margin_bottom_twips,
+           spec.top_offset_twips) < 0:
         problems.append(Problem("margin sel dan jarak atas tidak boleh negatif", field="margin"))
     if 1 <= n_actors <= MAX_ACTORS:
         for i, step in enumerate(spec.steps):
@@ -572,16 +611,40 @@ def _columns(spec: SheetSpec, page_w: int, header_pt: float) -> list[Column]:
 # ------------------------------------------------------------------------ heights
 
 
+def _inner(col: Column, margin_lr: int) -> int:
+    return col.width - 2 * margin_lr - BORDER_ALLOWANCE
+
+
 def _lines(text: str, col: Column, spec: SheetSpec, size: float, bold: bool = False) -> int:
-    width = col.width - 2 * spec.cell_margin_lr_twips - BORDER_ALLOWANCE
-    return textmetrics.line_count(text, width, spec.font, size, bold)
+    return textmetrics.line_count(text, _inner(col, spec.cell_margin_lr_twips), spec.font, size, bold)
+
+
+def _hyphenated(text: str, width: int, spec: SheetSpec, size: float, bold: bool = False) -> str:
+    return textmetrics.hyphenate(text, width, spec.font, size, bold)
+
+
+def _step_cells(spec: SheetSpec, step: StepSpec, columns: list[Column]) -> dict[str, str]:
+    """The step's cell texts as printed: words too wide for their column hyphenated."""
+    by_key = {c.key: c for c in columns if c.key != "actor"}
+    size = spec.font_size_pt
+    cells = {
+        key: _hyphenated(getattr(step, key), _inner(by_key[key], spec.cell_margin_lr_twips), spec, size)
+        for key in ("kegiatan", "waktu", "output", "keterangan")
+    }
+    items = step.kelengkapan.split("\n") if step.kelengkapan else []
+    width = _inner(by_key["kelengkapan"], spec.cell_margin_lr_twips)
+    if len(items) > 1:
+        width -= BULLET_INDENT
+    cells["kelengkapan"] = "\n".join(_hyphenated(item, width, spec, size) for item in items)
+    return cells
 
 
 def _actor_title_size(spec: SheetSpec, columns: list[Column], header_pt: float) -> float:
-    """The largest size (down to 8 pt, still legible) at which no word of an actor name breaks."""
+    """The largest size (down to ACTOR_TITLE_MIN_PT, still legible) at which no word of an
+    actor name breaks; below that floor the words are hyphenated."""
     actors = [c for c in columns if c.key == "actor"]
     size = header_pt
-    while size > 8.0:
+    while size > ACTOR_TITLE_MIN_PT:
         if all(
             textmetrics.fit_width(word, spec.font, size, bold=True) <= c.width - 2 * spec.cell_margin_lr_twips - BORDER_ALLOWANCE
             for c in actors
@@ -592,40 +655,47 @@ def _actor_title_size(spec: SheetSpec, columns: list[Column], header_pt: float) 
     return size
 
 
+def _pitch(size_pt: float, at_most: int) -> int:
+    """Exact line spacing of text at ``size_pt`` (1.2 x), no more than ``at_most``."""
+    return min(at_most, round(size_pt * 1.2 * 20))
+
+
 def _header_heights(
-    spec: SheetSpec, columns: list[Column], pitch: int, header_pt: float, actor_pt: float | None = None
+    spec: SheetSpec, columns: list[Column], pitch: int, header_pt: float, actor_pt: float, actor_titles: list[str]
 ) -> tuple[int, int, int]:
-    tb = 2 * spec.cell_margin_tb_twips
+    tb = spec.cell_margin_top_twips + spec.cell_margin_bottom_twips
     by_key = {c.key: c for c in columns if c.key != "actor"}
     actors = [c for c in columns if c.key == "actor"]
     pel = Column("actor", GROUP_PELAKSANA, actors[0].x, sum(c.width for c in actors))
     mutu_cols = [by_key[k] for k in ("kelengkapan", "waktu", "output")]
     mutu = Column("kelengkapan", GROUP_MUTU_BAKU, mutu_cols[0].x, sum(c.width for c in mutu_cols))
     l1 = max(_lines(GROUP_PELAKSANA, pel, spec, header_pt, True), _lines(GROUP_MUTU_BAKU, mutu, spec, header_pt, True))
-    l2 = max(
-        [_lines(c.title, c, spec, actor_pt or header_pt, True) for c in actors]
-        + [_lines(c.title, c, spec, header_pt, True) for c in mutu_cols]
-    )
+    actor_lines = max(_lines(title, c, spec, actor_pt, True) for c, title in zip(actors, actor_titles))
+    l2 = max(_lines(c.title, c, spec, header_pt, True) for c in mutu_cols)
     merged = max(_lines(by_key[k].title, by_key[k], spec, header_pt, True) for k in ("no", "kegiatan", "keterangan"))
     h1 = l1 * pitch + tb + HEADER_EXTRA
-    h2 = l2 * pitch + tb + HEADER_EXTRA
+    h2 = max(l2 * pitch, actor_lines * _pitch(actor_pt, pitch)) + tb + HEADER_EXTRA
     h2 = max(h2, merged * pitch + tb - h1)  # NO, KEGIATAN, KETERANGAN span rows 1-2
     h3 = pitch + tb
     return h1, h2, h3
 
 
-def _text_height(spec: SheetSpec, step: StepSpec, index: int, columns: list[Column], pitch: int) -> tuple[int, int]:
+def _text_height(spec: SheetSpec, cells: dict[str, str], index: int, columns: list[Column], pitch: int) -> tuple[int, int]:
     by_key = {c.key: c for c in columns if c.key != "actor"}
     size = spec.font_size_pt
+    items = cells["kelengkapan"].split("\n")
+    bullet_col = by_key["kelengkapan"]
+    if len(items) > 1:
+        bullet_col = Column("kelengkapan", "", bullet_col.x, bullet_col.width - BULLET_INDENT)
     lines = max(
         _lines(f"{index + 1}.", by_key["no"], spec, size),
-        _lines(step.kegiatan, by_key["kegiatan"], spec, size),
-        _lines(step.kelengkapan, by_key["kelengkapan"], spec, size),
-        _lines(step.waktu, by_key["waktu"], spec, size),
-        _lines(step.output, by_key["output"], spec, size),
-        _lines(step.keterangan, by_key["keterangan"], spec, size),
+        _lines(cells["kegiatan"], by_key["kegiatan"], spec, size),
+        sum(_lines(item, bullet_col, spec, size) for item in items),
+        _lines(cells["waktu"], by_key["waktu"], spec, size),
+        _lines(cells["output"], by_key["output"], spec, size),
+        _lines(cells["keterangan"], by_key["keterangan"], spec, size),
     )
-    return lines, lines * pitch + 2 * spec.cell_margin_tb_twips
+    return lines, lines * pitch + spec.cell_margin_top_twips + spec.cell_margin_bottom_twips
 
 
 def _stack_height(shape: Shape, top_conn: bool, bottom_conn: bool) -> int:
@@ -727,9 +797,9 @@ class _Router:
     def _near_border(self, seg: Seg) -> bool:
         if seg[0] == seg[2]:  # vertical
             x = seg[0]
-            if not self.x0 + BORDER_KEEP <= x <= self.x1 - BORDER_KEEP:
+            if not self.x0 + COLUMN_KEEP <= x <= self.x1 - COLUMN_KEEP:
                 return True
-            return any(abs(x - b) < BORDER_KEEP for b in self.borders_x)
+            return any(abs(x - b) < COLUMN_KEEP for b in self.borders_x)
         y = seg[1]
         if not self.y0 + BORDER_KEEP <= y <= self.y1 - BORDER_KEEP:
             return True
@@ -779,7 +849,7 @@ class _Router:
     # -- search -------------------------------------------------------------
 
     def lane_xs(self) -> list[int]:
-        return list(range(self.x0 + BORDER_KEEP, self.x1 - BORDER_KEEP + 1, 20))
+        return list(range(self.x0 + COLUMN_KEEP, self.x1 - COLUMN_KEEP + 1, 20))
 
     def route(self, candidates: list[_Candidate], relax: bool = True) -> tuple[list[Point], list[tuple[int, str]]] | None:
         """Cheapest valid candidate; with ``relax``, overlaps are allowed if nothing else fits."""
@@ -822,28 +892,12 @@ class _Placed:
     shape: str
 
 
-def layout_sheet(spec: SheetSpec) -> SheetLayout:
-    """Compute the whole sheet; ValidationError for input that cannot be laid out."""
-    _check_spec(spec)
-    short, long = PAPER_SIZES[spec.paper]
-    page_w, page_h = long, short
-    top, right, bottom, left = spec.margins
-    header_pt = spec.header_font_size_pt or spec.font_size_pt
-    pitch = spec.line_pitch_twips or round(spec.font_size_pt * 1.2 * 20)
-    header_pitch = max(pitch, round(header_pt * 1.2 * 20))
-    if page_w - left - right < mm(150) or page_h - top - bottom < mm(80):
-        raise ValidationError([Problem(f"margin {spec.margins!r} terlalu besar untuk kertas {spec.paper}", field="margin")])
-    columns = _columns(spec, page_w, header_pt)
-    actor_pt = _actor_title_size(spec, columns, header_pt)
-    headers = _header_heights(spec, columns, header_pitch, header_pt, actor_pt)
-    table_y = top + spec.top_offset_twips
-    rows_y = table_y + sum(headers)
-    body_bottom = page_h - bottom
-    avail = body_bottom - PAGE_SAFETY - rows_y
+def _chart(
+    spec: SheetSpec, columns: list[Column], text_h: list[int], edges: list[_Edge], avail: int, table_y: int,
+    rows_y: int, label_pt: float,
+) -> tuple[list[Page], set[int]]:
+    """Rows, symbols, arrows and labels; with the steps whose labels found no free place."""
     n = len(spec.steps)
-    text = [_text_height(spec, step, i, columns, pitch) for i, step in enumerate(spec.steps)]
-    text_h = [t[1] for t in text]
-    edges = _edges(spec.steps)
     plan = _paginate(spec, text_h, edges, avail)
     shapes = [_shape(spec, i) for i in range(n)]
     actor_cols = [c for c in columns if c.key == "actor"]
@@ -888,9 +942,48 @@ def layout_sheet(spec: SheetSpec) -> SheetLayout:
         routers.append(router)
 
     _route_all(spec, edges, plan, pages, routers, placed, page_of)
-    label_pt = max(6.0, spec.font_size_pt - 1)
-    _place_labels(spec, pages, routers, label_pt)
+    cramped = _place_labels(spec, pages, routers, label_pt)
     _assign_letters(pages)
+    return pages, cramped
+
+
+def layout_sheet(spec: SheetSpec) -> SheetLayout:
+    """Compute the whole sheet; ValidationError for input that cannot be laid out."""
+    _check_spec(spec)
+    short, long = PAPER_SIZES[spec.paper]
+    page_w, page_h = long, short
+    top, right, bottom, left = spec.margins
+    header_pt = spec.header_font_size_pt or spec.font_size_pt
+    pitch = spec.line_pitch_twips or round(spec.font_size_pt * 1.2 * 20)
+    header_pitch = max(pitch, round(header_pt * 1.2 * 20))
+    if page_w - left - right < mm(150) or page_h - top - bottom < mm(80):
+        raise ValidationError([Problem(f"margin {spec.margins!r} terlalu besar untuk kertas {spec.paper}", field="margin")])
+    columns = _columns(spec, page_w, header_pt)
+    actor_pt = _actor_title_size(spec, columns, header_pt)
+    actor_titles = [
+        _hyphenated(c.title, _inner(c, spec.cell_margin_lr_twips), spec, actor_pt, True)
+        for c in columns if c.key == "actor"
+    ]
+    headers = _header_heights(spec, columns, header_pitch, header_pt, actor_pt, actor_titles)
+    table_y = top + spec.top_offset_twips
+    rows_y = table_y + sum(headers)
+    body_bottom = page_h - bottom
+    avail = body_bottom - PAGE_SAFETY - rows_y
+    n = len(spec.steps)
+    cells = [_step_cells(spec, step, columns) for step in spec.steps]
+    text = [_text_height(spec, cells[i], i, columns, pitch) for i in range(len(spec.steps))]
+    text_h = [t[1] for t in text]
+    edges = _edges(spec.steps)
+    label_pt = max(6.0, spec.font_size_pt - 1)
+    # A label that finds no free place (tight rows) gets room: its row grows, and again.
+    for _ in range(LABEL_ATTEMPTS):
+        pages, cramped = _chart(spec, columns, text_h, edges, avail, table_y, rows_y, label_pt)
+        if not cramped:
+            break
+        rows = {r.step: r for page in pages for r in page.rows}
+        lh = round(label_pt * 1.2 * 20)
+        for i in cramped:
+            text_h[i] = rows[i].height + lh + 2 * LABEL_KEEP
     return SheetLayout(
         page_width=page_w,
         page_height=page_h,
@@ -900,15 +993,19 @@ def layout_sheet(spec: SheetSpec) -> SheetLayout:
         line_pitch=pitch,
         header_line_pitch=header_pitch,
         actor_header_font_size_pt=actor_pt,
+        actor_header_line_pitch=_pitch(actor_pt, header_pitch),
         font=spec.font,
         font_size_pt=spec.font_size_pt,
         header_font_size_pt=header_pt,
         label_font_size_pt=label_pt,
         cell_margin_lr=spec.cell_margin_lr_twips,
-        cell_margin_tb=spec.cell_margin_tb_twips,
+        cell_margin_top=spec.cell_margin_top_twips,
+        cell_margin_bottom=spec.cell_margin_bottom_twips,
         top_offset=spec.top_offset_twips,
         pages=pages,
         row_lines=[t[0] for t in text],
+        cells=cells,
+        actor_titles=actor_titles,
     )
 
 
@@ -1152,8 +1249,9 @@ def _fallback_route(a: _Placed, b: _Placed, edge: _Edge) -> list[Point]:
 # ------------------------------------------------------------------------- labels
 
 
-def _label_spots(points: list[Point], lw: int, lh: int) -> list[_Rect]:
-    """Candidate label boxes near the start of an arrow, best first."""
+def _label_spots(points: list[Point], lw: int, lh: int) -> Iterator[_Rect]:
+    """Candidate label boxes near the start of an arrow, best first (lazily: the search
+    along the whole arrow only runs when the places beside its start are all taken)."""
     gap = 30
     spots: list[_Rect] = []
 
@@ -1181,32 +1279,132 @@ def _label_spots(points: list[Point], lw: int, lh: int) -> list[_Rect]:
     if len(points) > 2:
         beside(points[1], points[2], DECISION_HEIGHT // 2, 0)
         beside(points[1], points[2], DECISION_HEIGHT // 2 + lh + gap, 0)
-    return spots
+    yield from spots
+    spots = []
+    # Then any place beside the arrow (within LABEL_GAP_MAX of it), nearest its start first.
+    first = _segments(points)[0]
+    near: dict[tuple[int, int], int] = {}
+    for seg in _segments(points):
+        grown = _seg_rect(seg).grow(LABEL_GAP_MAX)
+        for x in range(grown.x0 - lw, grown.x1 + 1, LABEL_STEP):
+            for y in range(grown.y0 - lh, grown.y1 + 1, LABEL_STEP):
+                rect = _Rect(x, y, x + lw, y + lh)
+                gap = _distance_to_segment(rect, seg)
+                if LABEL_KEEP < gap <= LABEL_GAP_MAX:
+                    near[(x, y)] = _distance_to_segment(rect, first) + 4 * abs(x + lw // 2 - points[0][0]) // 10
+    for (x, y), _ in sorted(near.items(), key=lambda t: t[1])[:LABEL_CANDIDATES]:
+        yield _Rect(x, y, x + lw, y + lh)
 
 
-def _place_labels(spec: SheetSpec, pages: list[Page], routers: list[_Router], label_pt: float) -> None:
+LABEL_ATTEMPTS = 4  # times a row grows to make room for a label
+LABEL_CANDIDATES = 1500  # places tried per label, nearest its arrow's start first
+LABEL_STEP = 30  # grid of the search for a free place (twips)
+LABEL_GAP_MAX = 200  # a label placed off its arrow's start stays this close to the arrow
+
+
+def _distance_to_segment(rect: _Rect, seg: Seg) -> int:
+    """Gap between a box and an axis-parallel segment (0 when they touch)."""
+    s = _seg_rect(seg)
+    dx = max(s.x0 - rect.x1, rect.x0 - s.x1, 0)
+    dy = max(s.y0 - rect.y1, rect.y0 - s.y1, 0)
+    return dx + dy
+
+
+def _covers(label: _Rect, box: _Rect, diamond: bool) -> bool:
+    """A label box overlaps a shape: its bounding box, or for a decision the diamond itself
+    (a label may sit in the empty corners of a diamond's bounding box)."""
+    if not diamond:
+        return label.hits(box)
+    a, b = (box.x1 - box.x0) / 2, (box.y1 - box.y0) / 2
+    dx = max(label.x0 - box.cx, box.cx - label.x1, 0)
+    dy = max(label.y0 - box.cy, box.cy - label.y1, 0)
+    return dx / a + dy / b < 1
+
+
+def _cut_off(rect: _Rect, own: list[Seg], lines_x: list[int], lines_y: list[int]) -> bool:
+    """A table line runs between the label box and the nearest point of its own arrow."""
+    best: tuple[int, Point] | None = None
+    for seg in own:
+        s = _seg_rect(seg)
+        px = min(max(rect.cx, s.x0), s.x1)
+        py = min(max(rect.cy, s.y0), s.y1)
+        d = _distance_to_segment(rect, seg)
+        if best is None or d < best[0]:
+            best = (d, (px, py))
+    if best is None:
+        return False
+    px, py = best[1]
+    hull = _Rect(min(rect.x0, px), min(rect.y0, py), max(rect.x1, px), max(rect.y1, py))
+    return any(hull.x0 < x < hull.x1 for x in lines_x) or any(hull.y0 < y < hull.y1 for y in lines_y)
+
+
+class _LabelSpace:
+    """What a label on one page must keep clear of (precomputed once per page)."""
+
+    def __init__(self, page: Page, router: _Router):
+        self.lines_x = [router.x0, *router.borders_x, router.x1]
+        self.lines_y = list(router.borders_y)
+        self.area = _Rect(router.x0, router.y0, router.x1, router.y1)
+        self.arrows = [_seg_rect(seg) for seg in router.segments]
+        self.boxes = list(router.boxes)
+        self.diamonds = frozenset(_Rect(s.x, s.y, s.x + s.w, s.y + s.h) for s in page.symbols if s.shape == "decision")
+        self.taken: list[_Rect] = []
+
+    def conflicts(self, rect: _Rect, own: list[Seg], first: bool = False) -> list[str]:
+        """What a label box at ``rect`` would touch, each with a LABEL_KEEP clearance: the
+        chart area's edge, table lines, arrows, shapes, other labels; or whether a table line
+        cuts it off from its own arrow. ``first``: stop at the first conflict."""
+        found: list[str] = []
+        keep = rect.grow(LABEL_KEEP)
+        checks = (
+            ("leaves the chart area", lambda: rect.x0 < self.area.x0 or rect.x1 > self.area.x1
+             or rect.y0 < self.area.y0 or rect.y1 > self.area.y1),
+            ("touches a table line", lambda: any(keep.x0 <= x <= keep.x1 for x in self.lines_x)
+             or any(keep.y0 <= y <= keep.y1 for y in self.lines_y)),
+            ("touches another label", lambda: any(keep.hits(t) for t in self.taken)),
+            ("touches a symbol or connector", lambda: any(_covers(keep, b, b in self.diamonds) for b in self.boxes)),
+            ("touches an arrow", lambda: any(
+                a.x0 <= keep.x1 and keep.x0 <= a.x1 and a.y0 <= keep.y1 and keep.y0 <= a.y1 for a in self.arrows)),
+            ("is cut off from its arrow by a table line", lambda: _cut_off(rect, own, self.lines_x, self.lines_y)),
+        )
+        for name, test in checks:
+            if test():
+                found.append(name)
+                if first:
+                    break
+        return found
+
+
+_SERIOUS = frozenset({"leaves the chart area", "touches a symbol or connector", "touches another label"})
+
+
+def _place_labels(spec: SheetSpec, pages: list[Page], routers: list[_Router], label_pt: float) -> set[int]:
+    """Place every Ya/Tidak label in free space near its arrow's start; returns the steps
+    whose label found none (the least bad place is taken; the caller grows their rows)."""
+    cramped: set[int] = set()
     lh = round(label_pt * 1.2 * 20)
     for page, router in zip(pages, routers):
-        taken: list[_Rect] = []
+        space = _LabelSpace(page, router)
         for k, arrow in enumerate(page.arrows):
             if arrow.label is None:
                 continue
             lw = textmetrics.fit_width(arrow.label, spec.font, label_pt) + 20
+            own = _segments(arrow.points)
             spots = _label_spots(arrow.points, lw, lh)
+            rect = next((spot for spot in spots if not space.conflicts(spot, own, first=True)), None)
+            if rect is None:
+                def badness(spot: _Rect) -> int:
+                    return sum(10 if c in _SERIOUS else 1 for c in space.conflicts(spot, own))
 
-            def score(rect: _Rect) -> int:
-                bad = 0
-                if rect.x0 < router.x0 or rect.x1 > router.x1 or rect.y0 < router.y0 or rect.y1 > router.y1:
-                    bad += 1000
-                bad += 100 * sum(1 for box in router.boxes if rect.hits(box))
-                bad += 100 * sum(1 for t in taken if rect.hits(t))
-                bad += 10 * sum(1 for seg in router.segments if _seg_hits_rect(seg, rect))
-                return bad
-
-            best = min(range(len(spots)), key=lambda i: (score(spots[i]), i))
-            rect = spots[best]
-            taken.append(rect)
+                rect = min(islice(_label_spots(arrow.points, lw, lh), LABEL_FALLBACK_SPOTS), key=badness)
+                if arrow.edge is not None:
+                    cramped.add(arrow.edge[0])
+            space.taken.append(rect)
             page.arrows[k] = Arrow(arrow.points, arrow.label, (rect.x0, rect.y0), (lw, lh), arrow.edge)
+    return cramped
+
+
+LABEL_FALLBACK_SPOTS = 200  # places weighed when none is free
 
 
 def _assign_letters(pages: list[Page]) -> None:
@@ -1250,6 +1448,7 @@ def validate_layout(layout: SheetLayout) -> list[str]:
         if page.table_y < body_top or y > body_bottom:
             problems.append(f"{where}: table runs outside the page body ({page.table_y}..{y})")
         boxes: list[tuple[str, _Rect]] = []
+        diamonds = {_Rect(s.x, s.y, s.x + s.w, s.y + s.h) for s in page.symbols if s.shape == "decision"}
         for sym in page.symbols:
             rect = _Rect(sym.x, sym.y, sym.x + sym.w, sym.y + sym.h)
             boxes.append((f"symbol of step {sym.step + 1}", rect))
@@ -1301,10 +1500,20 @@ def validate_layout(layout: SheetLayout) -> list[str]:
                 lx, ly = arrow.label_pos
                 lrect = _Rect(lx, ly, lx + arrow.label_size[0], ly + arrow.label_size[1])
                 for name, rect in boxes:
-                    if lrect.hits(rect):
+                    if _covers(lrect, rect, rect in diamonds):
                         problems.append(f"{where}: label {arrow.label} of {label} covers the {name}")
                 if lrect.x0 < ax0 or lrect.x1 > ax1:
                     problems.append(f"{where}: label {arrow.label} of {label} leaves the actor columns")
+                lines_x = [c.x for c in actor_cols] + [ax1]
+                lines_y = [page.rows_y] + [r.y + r.height for r in page.rows]
+                if any(lrect.x0 < x < lrect.x1 for x in lines_x) or any(lrect.y0 < y < lrect.y1 for y in lines_y):
+                    problems.append(f"{where}: label {arrow.label} of {label} crosses a table line")
+                elif _cut_off(lrect, _segments(pts), lines_x, lines_y):
+                    problems.append(f"{where}: label {arrow.label} of {label} is cut off from its arrow by a table line")
+                for other in page.arrows:
+                    if any(_seg_meets_rect(seg, lrect) for seg in _segments(other.points)):
+                        problems.append(f"{where}: label {arrow.label} of {label} crosses an arrow")
+                        break
     if sorted(steps_seen) != list(range(len(steps_seen))):
         problems.append("rows do not cover every step exactly once")
     for letter in sorted(set(letters_out) | set(letters_in)):

@@ -21,6 +21,13 @@ from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
 
 MAX_ACTORS = 8
 MAX_STEPS = 60
+#: The identity part is one page: its lists are bounded (an activity is bounded by its row
+#: fitting a page; these fields by these limits).
+IDENTITY_LISTS = ("dasar_hukum", "kualifikasi_pelaksana", "keterkaitan", "peralatan_perlengkapan", "peringatan",
+                  "pencatatan_pendataan")
+MAX_IDENTITY_ITEMS = 12  # items per identity list
+MAX_IDENTITY_ITEM_CHARS = 400  # characters per identity item (a long regulation title is ~200)
+MAX_NAME_CHARS = 250  # the SOP name and number
 
 
 class _Model(BaseModel):
@@ -93,9 +100,33 @@ def _check(sop: SopDefinition, doc: YamlDocument) -> list[Problem]:
         problems.append(doc.problem(("pelaksana",), f"paling banyak {MAX_ACTORS} pelaksana per lembar SOP; ada {len(sop.pelaksana)}"))
     if len(sop.langkah) > MAX_STEPS:
         problems.append(doc.problem(("langkah",), f"paling banyak {MAX_STEPS} langkah; ada {len(sop.langkah)}"))
+    for key in IDENTITY_LISTS:
+        items = getattr(sop, key)
+        if len(items) > MAX_IDENTITY_ITEMS:
+            problems.append(doc.problem((key,), f"{key}: paling banyak {MAX_IDENTITY_ITEMS} butir; ada {len(items)}"))
+        for index, item in enumerate(items):
+            if not item.strip():
+                problems.append(doc.problem((key, index), f"{key} butir {index + 1} kosong"))
+            elif len(item) > MAX_IDENTITY_ITEM_CHARS:
+                problems.append(doc.problem(
+                    (key, index),
+                    f"{key} butir {index + 1} terlalu panjang ({len(item)} karakter; paling banyak "
+                    f"{MAX_IDENTITY_ITEM_CHARS}): bagian identitas SOP harus muat satu halaman",
+                ))
+    for key in ("nama", "nomor"):
+        if len(getattr(sop, key)) > MAX_NAME_CHARS:
+            problems.append(doc.problem((key,), f"{key} terlalu panjang ({len(getattr(sop, key))} karakter; paling banyak {MAX_NAME_CHARS})"))
+        elif not getattr(sop, key).strip():
+            problems.append(doc.problem((key,), f"{key} kosong"))
+    for index, step in enumerate(sop.langkah):
+        if not step.kegiatan.strip():
+            problems.append(doc.problem(("langkah", index, "kegiatan"), f"kegiatan langkah {index + 1} kosong"))
+        for k, item in enumerate(step.kelengkapan):
+            if not item.strip():
+                problems.append(doc.problem(("langkah", index, "kelengkapan", k), f"kelengkapan langkah {index + 1} butir {k + 1} kosong"))
     seen: dict[str, int] = {}
     for index, name in enumerate(sop.pelaksana):
-        if not name:
+        if not name.strip():
             problems.append(doc.problem(("pelaksana", index), "nama pelaksana kosong"))
         elif name.casefold() in seen:
             problems.append(doc.problem(("pelaksana", index), f"pelaksana {name!r} ditulis dua kali"))

@@ -3,6 +3,8 @@
 The activity table is generated from the flowchart geometry (:mod:`sopdocs.kinds.sop.flowlayout`):
 one table per page, fixed column widths and exact row heights, so Word and LibreOffice
 break pages where the layout expects and the flowchart shapes line up with the rows.
+The table is set in the profile's font (``tata_letak.font``) at :func:`table_font_size`,
+measured with that font's widths, so its rows fit the text whichever font is chosen.
 """
 
 from __future__ import annotations
@@ -22,12 +24,64 @@ from sopdocs.docx.render import DocxFragment, Image, Rendered, render_docx
 from sopdocs.kinds.sop.sopdef import SopDefinition, load_sop, sop_from_document
 from sopdocs.docx.templateset import TemplateSet
 from sopdocs.kinds.registry import DocumentKind, register_kind
+from sopdocs.docx import textmetrics
+from sopdocs.docx.textmetrics import HYPHEN_BREAK, LINE_BREAK, SOFT_HYPHEN
 from sopdocs.docx.wordxml import el, sub
 
 TEMPLATE = "sop.docx"
 ACTOR_MARK = "\u25cf"  # shown in the actor's cell when no flowchart is drawn
 MARGINS = (850, 850, 850, 850)  # twips (15 mm); the section is set to these when rendering
 TOTAL_ROW = 400  # twips kept free at the foot of every page for the JUMLAH WAKTU row
+TABLE_FONT_OFFSET_PT = 2.0  # the activity table is this much smaller than the body text
+TABLE_FONT_MIN_PT = 8.0
+TABLE_FONT_MAX_PT = 11.0
+
+
+def table_font_size(profile: AgencyProfile) -> float:
+    """The activity table's font size: the body size less TABLE_FONT_OFFSET_PT (12 pt body:
+    10 pt table), within TABLE_FONT_MIN_PT..TABLE_FONT_MAX_PT, in half points."""
+    size = profile.tata_letak.ukuran_font - TABLE_FONT_OFFSET_PT
+    return min(TABLE_FONT_MAX_PT, max(TABLE_FONT_MIN_PT, round(size * 2) / 2))
+
+
+# The identity part (template sop.docx): a header block, then the six lists in a two-column
+# table (7568 twips a column, items numbered with a 340-twip hanging indent), all on page 1.
+IDENTITY_PAIRS = (
+    ("dasar_hukum", "kualifikasi_pelaksana"),
+    ("keterkaitan", "peralatan_perlengkapan"),
+    ("peringatan", "pencatatan_pendataan"),
+)
+IDENTITY_COLUMN = 7568 - 2 * 108 - 340  # text width of a list item (twips)
+IDENTITY_FONT_PT = 11.0  # the template's text size (conservative)
+IDENTITY_LINE = round(IDENTITY_FONT_PT * 1.2 * 20)
+IDENTITY_HEADER = flowlayout.mm(80)  # kop, SOP number, dates, signer, name: kept free above the lists
+IDENTITY_PAGES = 2  # the official form has it on one page; a long list may run onto a second
+
+
+def check_identity(sop: SopDefinition, profile: AgencyProfile) -> None:
+    """Refuse identity lists longer than IDENTITY_PAGES pages hold, naming the longest list
+    (ValidationError), as an activity too tall for a page is refused.
+
+    Measured with the profile's font like the activity rows: each pair of lists side by
+    side takes the lines of the longer one plus its heading line."""
+    short, _ = flowlayout.PAPER_SIZES[profile.kertas]
+    body = short - MARGINS[0] - MARGINS[2]
+    available = (body - IDENTITY_HEADER) // IDENTITY_LINE + (IDENTITY_PAGES - 1) * (body // IDENTITY_LINE)
+    font = profile.tata_letak.font
+    lines: dict[str, int] = {}
+    for pair in IDENTITY_PAIRS:
+        for key in pair:
+            lines[key] = sum(
+                textmetrics.line_count(item, IDENTITY_COLUMN, font, IDENTITY_FONT_PT) for item in getattr(sop, key)
+            ) or 1
+    total = sum(1 + max(lines[a], lines[b]) for a, b in IDENTITY_PAIRS)
+    if total > available:
+        longest = max(lines, key=lambda key: lines[key])
+        raise ValidationError([sop.problem(
+            (longest,),
+            f"bagian identitas SOP melebihi {IDENTITY_PAGES} halaman {profile.kertas} (perkiraan {total} baris, "
+            f"muat {available}); persingkat {longest} ({lines[longest]} baris) atau daftar lain",
+        )])
 
 
 def layout_for(sop: SopDefinition, profile: AgencyProfile) -> flowlayout.SheetLayout:
@@ -50,7 +104,8 @@ def layout_for(sop: SopDefinition, profile: AgencyProfile) -> flowlayout.SheetLa
     # The last page ends with the JUMLAH WAKTU row and a closing paragraph: every page keeps
     # room for them, so pagination never depends on which page is last.
     spec = flowlayout.SheetSpec(
-        actors=list(sop.pelaksana), steps=steps, paper=profile.kertas, margins=(top, right, bottom + TOTAL_ROW, left)
+        actors=list(sop.pelaksana), steps=steps, paper=profile.kertas, margins=(top, right, bottom + TOTAL_ROW, left),
+        font=profile.tata_letak.font, font_size_pt=table_font_size(profile),
     )
     try:
         return flowlayout.layout_sheet(spec)
@@ -83,9 +138,67 @@ class _HeadFormat(_TextFormat):
     shade: bool
 
 
+def _empty_run(*, bold: bool, size: int, font: str) -> etree._Element:
+    r = wordxml.run("", bold=bold, size_half_pt=size, font=font)
+    for t in r.findall(wordxml.w("t")):
+        r.remove(t)
+    return r
+
+
+def _run(text: str, *, bold: bool, size: int, font: str) -> etree._Element:
+    """A run of ``text``. The layout's hyphenated breaks (textmetrics.HYPHEN_BREAK) become
+    a non-breaking hyphen and a line break (w:noBreakHyphen + w:br: printed as "-" at the
+    line end, and text extraction joins the word again); newlines w:br; soft hyphens Word's
+    optional hyphens (w:softHyphen)."""
+    r = _empty_run(bold=bold, size=size, font=font)
+    for hi, hyphenated in enumerate(text.split(HYPHEN_BREAK)):
+        if hi:
+            sub(r, "noBreakHyphen")
+            sub(r, "br")
+        for li, line in enumerate(hyphenated.replace(LINE_BREAK, "\n").split("\n")):
+            if li:
+                sub(r, "br")
+            for index, piece in enumerate(line.split(SOFT_HYPHEN)):
+                if index:
+                    sub(r, "softHyphen")
+                if piece:
+                    t = sub(r, "t")
+                    t.text = wordxml.clean_text(piece)
+                    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return r
+
+
+def _para(text: str, *, align: str, bold: bool, size: int, line: int, font: str, bullet: bool = False) -> etree._Element:
+    p = wordxml.paragraph(align=align, size_half_pt=size, line_twips=line, font=font)
+    if bullet:
+        ppr = p.find(wordxml.w("pPr"))
+        assert ppr is not None
+        tabs = sub(ppr, "tabs")
+        sub(tabs, "tab", {"val": "left", "pos": flowlayout.BULLET_INDENT})
+        sub(ppr, "ind", {"left": flowlayout.BULLET_INDENT, "hanging": flowlayout.BULLET_INDENT})
+        _order_ppr(ppr)
+        p.append(_run(flowlayout.BULLET, bold=bold, size=size, font=font))
+        tab_run = _empty_run(bold=bold, size=size, font=font)
+        sub(tab_run, "tab")
+        p.append(tab_run)
+    if text:
+        p.append(_run(text, bold=bold, size=size, font=font))
+    return p
+
+
+_PPR_ORDER = ["keepNext", "pageBreakBefore", "tabs", "spacing", "ind", "jc", "rPr"]
+
+
+def _order_ppr(ppr: etree._Element) -> None:
+    """Put pPr children in the schema order Word insists on."""
+    children = sorted(ppr, key=lambda c: _PPR_ORDER.index(etree.QName(c).localname))
+    for child in children:
+        ppr.append(child)
+
+
 def _cell(width: int, texts: list[str] | str, *, align: str = "left", bold: bool = False, span: int = 1,
           vmerge: str | None = None, shade: bool = False, valign: str = "center", size: int, line: int,
-          font: str) -> etree._Element:
+          font: str, bullets: bool = False) -> etree._Element:
     tc = el("tc")
     pr = sub(tc, "tcPr")
     sub(pr, "tcW", {"w": width, "type": "dxa"})
@@ -99,7 +212,7 @@ def _cell(width: int, texts: list[str] | str, *, align: str = "left", bold: bool
     sub(pr, "vAlign", {"val": valign})
     lines = [texts] if isinstance(texts, str) else texts or [""]
     for text in lines:
-        tc.append(wordxml.paragraph(text, align=align, bold=bold, size_half_pt=size, line_twips=line, font=font))
+        tc.append(_para(text, align=align, bold=bold, size=size, line=line, font=font, bullet=bullets))
     return tc
 
 
@@ -143,9 +256,9 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
         sub(pr, "tblLayout", {"type": "fixed"})
         margins = sub(pr, "tblCellMar")
         for edge, value in (
-            ("top", layout.cell_margin_tb),
+            ("top", layout.cell_margin_top),
             ("left", layout.cell_margin_lr),
-            ("bottom", layout.cell_margin_tb),
+            ("bottom", layout.cell_margin_bottom),
             ("right", layout.cell_margin_lr),
         ):
             sub(margins, edge, {"w": value, "type": "dxa"})
@@ -155,7 +268,9 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
             sub(grid, "gridCol", {"w": width})
         h1, h2, h3 = layout.header_heights
         head: _HeadFormat = {"align": "center", "bold": True, "shade": True, **fmt}
-        actor_head: _HeadFormat = {**head, "size": int(round(layout.actor_header_font_size_pt * 2))}
+        actor_head: _HeadFormat = {
+            **head, "size": int(round(layout.actor_header_font_size_pt * 2)), "line": layout.actor_header_line_pitch,
+        }
         tbl.append(_row(h1, [
             _cell(by_key["no"].width, "NO", vmerge="restart", **head),
             _cell(by_key["kegiatan"].width, "KEGIATAN", vmerge="restart", **head),
@@ -166,7 +281,7 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
         tbl.append(_row(h2, [
             _cell(by_key["no"].width, "", vmerge="continue", **head),
             _cell(by_key["kegiatan"].width, "", vmerge="continue", **head),
-            *[_cell(c.width, c.title, **actor_head) for c in actor_cols],
+            *[_cell(c.width, title, **actor_head) for c, title in zip(actor_cols, layout.actor_titles)],
             _cell(by_key["kelengkapan"].width, "KELENGKAPAN", **head),
             _cell(by_key["waktu"].width, "WAKTU", **head),
             _cell(by_key["output"].width, "OUTPUT", **head),
@@ -177,19 +292,21 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
         ], header=True))
         for row in page.rows:
             step = sop.langkah[row.step]
+            texts = layout.cells[row.step]
             actor = sop.actor_index(step)
             cells = [
                 _cell(by_key["no"].width, f"{row.step + 1}.", align="center", valign="top", **fmt),
-                _cell(by_key["kegiatan"].width, step.kegiatan, align="both", valign="top", **fmt),
+                _cell(by_key["kegiatan"].width, texts["kegiatan"], valign="top", **fmt),
             ]
             for c in actor_cols:
                 mark = ACTOR_MARK if (c.actor == actor and not draw_chart) else ""
                 cells.append(_cell(c.width, mark, align="center", **fmt))
+            items = texts["kelengkapan"].split("\n") if texts["kelengkapan"] else [""]
             cells += [
-                _cell(by_key["kelengkapan"].width, list(step.kelengkapan) or [""], valign="top", **fmt),
-                _cell(by_key["waktu"].width, str(step.waktu), align="center", valign="top", **fmt),
-                _cell(by_key["output"].width, step.output, valign="top", **fmt),
-                _cell(by_key["keterangan"].width, step.keterangan, valign="top", **fmt),
+                _cell(by_key["kelengkapan"].width, items, valign="top", bullets=layout.bulleted(row.step), **fmt),
+                _cell(by_key["waktu"].width, texts["waktu"], align="center", valign="top", **fmt),
+                _cell(by_key["output"].width, texts["output"], valign="top", **fmt),
+                _cell(by_key["keterangan"].width, texts["keterangan"], valign="top", **fmt),
             ]
             tbl.append(_row(row.height, cells))
         if page_index == len(layout.pages) - 1:
@@ -212,6 +329,7 @@ def activity_table_xml(sop: SopDefinition, layout: flowlayout.SheetLayout, *, dr
 def sop_context(sop: SopDefinition, profile: AgencyProfile, *, draw_chart: bool = True) -> dict[str, Any]:
     """Everything the SOP template may use."""
     signer = sop.disahkan_oleh or profile.kepala
+    check_identity(sop, profile)
     layout = layout_for(sop, profile)
     steps = []
     for number, step in enumerate(sop.langkah, start=1):
@@ -267,8 +385,13 @@ def render_sop(
     """Render the SOP sheet of ``sop`` into the .docx ``out``."""
     templates = templates or TemplateSet()
     context = sop_context(sop, profile, draw_chart=draw_chart)
-    # The flowchart is positioned on the page: the margins must be the layout's.
-    paper = Paper(profile.kertas, landscape=True, margins=MARGINS)
+    # The flowchart is positioned on the page: the margins must be the layout's. The
+    # profile's font applies to the identity part too (its text size stays the template's,
+    # and no page-number header: it could push the flowchart's table down under its shapes).
+    from sopdocs.docx.layout import layout_of
+
+    page = layout_of(profile, body_size=False, page_numbers=False)
+    paper = Paper(profile.kertas, landscape=True, margins=MARGINS, layout=page)
     return render_docx(templates.path(TEMPLATE), context, Path(out), paper=paper)
 
 
