@@ -37,7 +37,8 @@ from sopdocs.definitions.yamlload import YamlDocument
 from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.kinds.registry import DocumentKind, get_kind
 from sopdocs.locations import archive_dir
-from sopdocs.workflow.issue import OnWait, Transaction, default_case, konsep_number, render_model
+from sopdocs.workflow.issue import (OnWait, Transaction, check_verification_url, default_case, konsep_number,
+                                    mark_final, render_model)
 
 __all__ = ["Issued", "definition", "issue", "issue_many", "load_profile"]
 
@@ -167,7 +168,8 @@ def issue_many(
     a failure there gives every number back. ``progress(done, total)`` is called as each
     item is settled (refused, or rendered with its number).
     """
-    from sopdocs.docx.compiled import CompiledTemplate, Paper
+    from sopdocs.docx.compiled import CompiledTemplate
+    from sopdocs.docx.layout import page_for
     from sopdocs.docx.render import render_docx
     from sopdocs.docx.templateset import TemplateSet
 
@@ -176,7 +178,7 @@ def issue_many(
     agency = load_profile(profile)
     template = TemplateSet().path(record.template)
     compiled = CompiledTemplate.load(template)
-    paper = Paper(agency.kertas, landscape=record.paper_landscape)
+    paper = page_for(agency, landscape=record.paper_landscape)
     entries = list(items)
     total = len(entries)
     settled = 0
@@ -211,6 +213,7 @@ def issue_many(
 
         store = Archive(archive_dir(Path(archive) if archive is not None else None), profile=agency)
         try:
+            check_verification_url(agency)
             with Transaction(store, agency, on_wait=on_wait) as txn:  # 2. reserve, render
                 made: list[tuple[int, str, NewDocument]] = []
                 for index, defn in ready:
@@ -218,6 +221,7 @@ def issue_many(
                     number = txn.reserve(record, date=date, subject=record.subject(defn)).number
                     path = work / f"{index:05d}_{record.output_stem(number)}.docx"
                     render_docx(template, record.context(defn, agency, number), path, paper=paper)
+                    mark_final(path, record, number, date, agency)  # the verification QR code
                     made.append((index, number, NewDocument(file=path, kind=record.name, date=date,
                                                             title=record.subject(defn)[:200], number=number)))
                     settled += 1

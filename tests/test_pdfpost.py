@@ -146,17 +146,34 @@ def _text_positions(page: object) -> dict[str, tuple[float, float, float]]:
 
 
 @pytest.mark.parametrize("size", [A4, F4_LANDSCAPE])
-def test_footer_is_small_and_centred_at_the_bottom(tmp_path: Path, size: tuple[float, float]) -> None:
+def test_archive_line_is_small_and_runs_up_the_left_margin(tmp_path: Path, size: tuple[float, float]) -> None:
     pdf = blank_pdf(tmp_path / "s.pdf", [(*size, 0)])
     stamp(pdf, footer="Salinan sesuai aslinya", watermark="SALINAN")
     positions = _text_positions(PdfReader(pdf).pages[0])
     x, y, font_size = positions["Salinan sesuai aslinya"]
     assert font_size <= 10
-    assert 5 < y < 40
-    # Helvetica width of the footer at 8 pt is about 84 pt: centred means x ~ (W - 84) / 2.
-    assert abs(x - (size[0] - 84) / 2) < 10
+    # Its baseline is 22 pt from the left edge: ink between about 15 and 25 pt, inside any
+    # margin of 1.5 cm (42.5 pt) and beyond the 4-5 mm a printer cannot reach.
+    assert 15 < x < 30
+    # Times-Roman width of the line at 8 pt is about 76 pt: centred along the height.
+    assert abs(y - (size[1] - 76) / 2) < 10
     wx, wy, wsize = positions["SALINAN"]
     assert wsize > 60  # big watermark
+
+
+def test_stamp_font_follows_the_document(tmp_path: Path) -> None:
+    pdf = blank_pdf(tmp_path / "s.pdf", [(*A4, 0)])
+    stamp(pdf, footer="Nomor 1", out=tmp_path / "serif.pdf")
+    stamp(pdf, footer="Nomor 1", out=tmp_path / "sans.pdf", font="Helvetica")
+
+    def base_fonts(path: Path) -> set[str]:
+        fonts = PdfReader(path).pages[0]["/Resources"]["/Font"]
+        return {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
+
+    assert base_fonts(tmp_path / "serif.pdf") == {"/Times-Roman"}  # no text of its own: serif, as letters
+    assert base_fonts(tmp_path / "sans.pdf") == {"/Helvetica"}
+    with pytest.raises(PdfError, match="Comic"):
+        stamp(pdf, footer="x", font="Comic-Sans")
 
 
 def test_stamp_to_other_file_keeps_original(tmp_path: Path) -> None:
@@ -175,6 +192,50 @@ def test_stamp_over_real_document_keeps_its_text(tmp_path: Path) -> None:
     text = words(PdfReader(pdf).pages[0].extract_text())
     assert "Dengan hormat, bersama ini kami sampaikan laporan." in text
     assert "DRAFT" in text and "Draf untuk diperiksa" in text
+
+
+@requires_libreoffice()
+def test_archive_stamp_on_a_questionnaire_copy_meets_no_text(tmp_path: Path) -> None:
+    """The questionnaire has a footer line of its own (activity, copy code, page): the archive
+    stamp made with its archived PDF copy stays in the left margin, clear of every text, in
+    the standard font of the same family as the document's text."""
+    import shutil
+
+    from sopdocs.archive.archive import Archive, NewDocument
+    from sopdocs.workflow.issue import render_definition
+    from conftest import EXAMPLES
+
+    examples = tmp_path / "contoh"
+    shutil.copytree(EXAMPLES, examples)
+    made = render_definition("kuesioner", examples / "kuesioner-pendataan.yaml", tmp_path / "salinan",
+                             archive=tmp_path / "arsip", copies=1)
+    with Archive(tmp_path / "arsip2", index=False) as archive:
+        case = archive.file_case("KUESIONER-UJI", classification="000.1.2", description="Uji", pdf=True,
+                                 documents=[NewDocument(file=made.docx[0], kind="kuesioner",
+                                                        date=dt.date(2024, 1, 2), title="Kuesioner uji")])
+        item = case.items[0]
+        assert item.pdf_copy is not None
+        pdf = archive.case_path("KUESIONER-UJI") / "data" / item.pdf_copy.name
+        reader = PdfReader(pdf)
+    for page in reader.pages:
+        runs: list[tuple[str, float, float, float, str]] = []
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                base = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+                runs.append((text.strip(), x, y, size * abs(tm[0] or tm[1] or 1), base))
+
+        page.extract_text(visitor_text=visit)
+        stamps = [r for r in runs if "SHA-256 docx" in r[0]]
+        others = [r for r in runs if "SHA-256 docx" not in r[0] and not r[0].startswith("Nomor")]
+        assert stamps, "no archive stamp on the page"
+        assert all(15 < x < 30 for _, x, _, _, _ in stamps)
+        assert min(x for _, x, _, _, _ in others) > 45  # all the form's own text, footer included
+        fonts = {base for *_, base in others if base}
+        family = "Helvetica" if any("Sans" in f or "Arial" in f for f in fonts) else "Times-Roman"
+        assert {base for *_, base in stamps} == {f"/{family}"}
 
 
 # ----------------------------------------------------------------------------- merging

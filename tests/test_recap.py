@@ -145,7 +145,8 @@ def test_letter_contains_the_numbers_and_the_charts(example_copy: Path, archive:
     assert "RINA MARLINA, S.E." in text
     # one chart per choice, yes/no and scale question, besides the logo
     with zipfile.ZipFile(letter) as package:
-        media = [n for n in package.namelist() if re.fullmatch(r"word/media/.*\.png", n)]
+        media = [n for n in package.namelist() if re.fullmatch(r"word/media/.*\.png", n)
+                 and n != "word/media/sopdocs-qr.png"]  # the verification QR code is no chart
         logo = (example_copy / "logo.png").read_bytes()
         charts = [package.read(n) for n in media if package.read(n) != logo]
     assert len(charts) == 6
@@ -348,7 +349,11 @@ def test_letter_converts_to_pdf(example_copy: Path, archive: Path, tmp_path: Pat
     assert len(reader.pages) >= 3
     first = reader.pages[0].extract_text()
     assert "NOTA DINAS" in first and "000.1.2/001/Disnakertrans/2024" in first
-    assert "Lampiran Nota Dinas" in reader.pages[1].extract_text()
+    # the attachment starts on a new page after the letter's signature (which keeps the
+    # closing paragraph with it, so it may be on page 2 in Arial with 3 cm margins)
+    texts = [page.extract_text() or "" for page in reader.pages]
+    signed = next(i for i, text in enumerate(texts) if "RINA MARLINA" in text)
+    assert "Lampiran Nota Dinas" in texts[signed + 1]
 
 
 # --------------------------------------------------------------------------- linear work (counted, not timed)

@@ -39,6 +39,7 @@ __all__ = [
     "PdfError",
     "merge",
     "read_metadata",
+    "read_images",
     "read_text",
     "set_metadata",
     "stamp",
@@ -250,18 +251,51 @@ def read_metadata(pdf: Path) -> dict[str, str]:
 _FONT = "/SopdocsHelv"
 _GSTATE = "/SopdocsWm"
 _FOOTER_SIZE = 8.0
-_FOOTER_BASELINE = 18.0  # points above the visible bottom edge
+#: The archive stamp ("footer") runs up the left edge of the page, its baseline this many
+#: points from the edge: inside every sopdocs margin (at least 1.5 cm = 42.5 pt) and clear of
+#: headers and footers (which sit inside the margins left and right), yet beyond the
+#: 4-5 mm most printers cannot print.
+_FOOTER_EDGE_BASELINE = 22.0
+#: Standard PDF fonts (never embedded) the stamps may use, by family.
+SERIF_FONT = "Times-Roman"
+SANS_FONT = "Helvetica"
+_SANS_HINTS = ("sans", "arial", "helvetica", "arimo", "dejavusans", "calibri", "verdana")
 
 
-def _text_width(text: str, size: float) -> float:
-    """Width of ``text`` in Helvetica at ``size`` points."""
+def _text_width(text: str, size: float, font: str = SANS_FONT) -> float:
+    """Width of ``text`` in a standard font at ``size`` points."""
     try:  # pypdf ships the Adobe core-font metrics, in a private module
         from pypdf.generic._font import Font
 
-        units = Font.from_core_font_name("/Helvetica").get_text_width(text)
+        units = Font.from_core_font_name(f"/{font}").get_text_width(text)
     except Exception:
-        units = 556.0 * len(text)  # average Helvetica advance
+        units = (556.0 if font == SANS_FONT else 500.0) * len(text)  # average advance
     return units * size / 1000.0
+
+
+def document_font(reader: PdfReader, max_pages: int = 2) -> str:
+    """The standard font matching the document's own text: Helvetica when its fonts are
+    sans serif (Arial, Liberation Sans), Times-Roman otherwise (Times New Roman, Bookman,
+    Liberation Serif, URW Bookman...). The font used most often on the first pages decides."""
+    counts: dict[str, int] = {}
+    for page in list(reader.pages)[:max_pages]:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        if fonts is None:
+            continue
+        names = {str(name): str(ref.get_object().get("/BaseFont", "")) for name, ref in fonts.get_object().items()}
+        try:
+            data = page.get_contents()
+            content = data.get_data() if data is not None else b""
+        except Exception:
+            content = b""
+        for name, base in names.items():
+            used = content.count(name.encode("latin-1", "replace") + b" ")
+            counts[base] = counts.get(base, 0) + max(used, 1)
+    if not counts:
+        return SERIF_FONT
+    main = max(counts, key=lambda base: counts[base]).lower()
+    return SANS_FONT if any(hint in main for hint in _SANS_HINTS) else SERIF_FONT
 
 
 def _pdf_string(text: str) -> str:
@@ -293,7 +327,7 @@ def _display_box(page: PageObject) -> tuple[float, float, float, float, int]:
 
 
 def _overlay(x0: float, y0: float, w: float, h: float, rotation: int,
-             watermark: str | None, footer: str | None) -> PageObject:
+             watermark: str | None, footer: str | None, font: str = SANS_FONT) -> PageObject:
     """A page whose content draws the stamps, in the target page's user space.
 
     Coordinates are computed for the page as displayed (after /Rotate), then one ``cm``
@@ -312,7 +346,7 @@ def _overlay(x0: float, y0: float, w: float, h: float, rotation: int,
     if watermark:
         angle = math.atan2(disp_h, disp_w)
         diagonal = math.hypot(disp_w, disp_h)
-        unit_width = max(_text_width(watermark, 1.0), 0.1)
+        unit_width = max(_text_width(watermark, 1.0, font), 0.1)
         # Fill 60 % of the diagonal, but letters no taller than a quarter of the page.
         size = min(0.6 * diagonal / unit_width, 0.25 * min(disp_w, disp_h) / 0.718)
         size = max(size, 12.0)
@@ -327,18 +361,24 @@ def _overlay(x0: float, y0: float, w: float, h: float, rotation: int,
             f"{_pdf_string(watermark)} Tj", "ET", "Q",
         ]
     if footer:
-        fx = (disp_w - _text_width(footer, _FOOTER_SIZE)) / 2
+        # Rotated a quarter turn (reading upwards), centred along the left edge.
+        size = _FOOTER_SIZE
+        length = _text_width(footer, size, font)
+        if length > 0.9 * disp_h:
+            size = max(size * 0.9 * disp_h / length, 4.0)
+            length = _text_width(footer, size, font)
+        fy = (disp_h - length) / 2
         ops += [
             "q", cm, "0 g",
-            "BT", f"{_FONT} {_num(_FOOTER_SIZE)} Tf",
-            f"1 0 0 1 {_num(fx)} {_num(_FOOTER_BASELINE)} Tm",
+            "BT", f"{_FONT} {_num(size)} Tf",
+            f"0 1 -1 0 {_num(_FOOTER_EDGE_BASELINE)} {_num(fy)} Tm",
             f"{_pdf_string(footer)} Tj", "ET", "Q",
         ]
     page = PageObject.create_blank_page(width=w, height=h)
-    font = DictionaryObject({
+    font_dict = DictionaryObject({
         NameObject("/Type"): NameObject("/Font"),
         NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/BaseFont"): NameObject(f"/{font}"),
         NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
     })
     gstate = DictionaryObject({
@@ -347,7 +387,7 @@ def _overlay(x0: float, y0: float, w: float, h: float, rotation: int,
         NameObject("/CA"): FloatObject(0.35),
     })
     page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/Font"): DictionaryObject({NameObject(_FONT): font}),
+        NameObject("/Font"): DictionaryObject({NameObject(_FONT): font_dict}),
         NameObject("/ExtGState"): DictionaryObject({NameObject(_GSTATE): gstate}),
         NameObject("/ProcSet"): ArrayObject([NameObject("/PDF"), NameObject("/Text")]),
     })
@@ -363,24 +403,32 @@ def stamp(
     watermark: str | None = None,
     footer: str | None = None,
     out: Path | None = None,
+    font: str | None = None,
 ) -> Path:
     """Draw a diagonal light-grey watermark (e.g. "DRAFT", "SALINAN") and/or a small
-    footer line onto every page, as real page content (prints, and is extractable).
+    archive line (``footer``: number and checksum) onto every page, as real page content
+    (prints, and is extractable).
 
-    Writes to ``out`` (default: ``pdf`` itself, atomically); returns the written path.
-    The stamps use the standard Helvetica font, which is not embedded: a stamped PDF/A
-    file is no longer strictly PDF/A. Characters outside Windows-1252 print as '?'.
+    The archive line runs up the left edge, in the page margin, so it never meets a
+    document's own header or footer (a questionnaire's footer line, page numbers). Both
+    stamps use a standard PDF font matching the document's text (``font``: "Times-Roman"
+    or "Helvetica"; None: :func:`document_font`); standard fonts are not embedded, so a
+    stamped PDF/A file is no longer strictly PDF/A. Characters outside Windows-1252 print
+    as '?'. Writes to ``out`` (default: ``pdf`` itself, atomically); returns the written path.
     """
     path = Path(pdf)
     target = Path(out) if out is not None else path
     reader = _load(path)
+    if font is not None and font not in (SERIF_FONT, SANS_FONT):
+        raise PdfError(f"huruf cap {font!r} tidak dikenal; pilih {SERIF_FONT} atau {SANS_FONT}")
+    chosen = font or document_font(reader)
     writer = PdfWriter(clone_from=reader)
     if watermark or footer:
         cache: dict[tuple[float, float, float, float, int], PageObject] = {}
         for page in writer.pages:
             key = _display_box(page)
             if key not in cache:
-                cache[key] = _overlay(*key, watermark=watermark, footer=footer)
+                cache[key] = _overlay(*key, watermark=watermark, footer=footer, font=chosen)
             page.merge_page(cache[key])
     _write_atomic(writer, target)
     return target
@@ -448,6 +496,65 @@ def _extract(path: Path, max_pages: int, max_chars: int) -> str:
         return "\n".join(parts)[:max_chars]
 
 
+#: Most pixels of one embedded image decoded by :func:`read_images` (Pillow's bomb guard).
+MAX_IMAGE_PIXELS = 25_000_000
+#: Embedded images whose sides differ more than this ratio are skipped by :func:`read_images`
+#: (a QR code is square; photos and charts are not).
+SQUARE_RATIO = 1.3
+
+
+def _extract_images(path: Path, max_pages: int, max_images: int, max_side: int) -> list[str]:
+    """Square-ish embedded images of the first pages as base64 PNG (each read once, the
+    last page first: a verification code sits on the signature page, mostly the last)."""
+    import base64
+
+    from PIL import Image
+    from pypdf import apply_configuration, get_configuration
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    current = get_configuration()
+    limits = {k: v for k, v in _READ_LIMITS.items() if hasattr(current, k)}
+    out: list[str] = []
+    seen: set[object] = set()
+    with apply_configuration(None, **limits):
+        reader = PdfReader(BytesIO(path.read_bytes()), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("encrypted with a password")
+        count = min(len(reader.pages), max_pages)
+        order = [count - 1, *range(count - 1)] if count else []
+        for index in order:
+            page = reader.pages[index]
+            resources = page.get("/Resources")
+            xobjects = resources.get_object().get("/XObject") if resources is not None else None
+            if xobjects is None:
+                continue
+            for name, ref in xobjects.get_object().items():
+                key = getattr(ref, "idnum", None) or (index, name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                obj = ref.get_object()
+                if obj.get("/Subtype") != "/Image":
+                    continue
+                width, height = int(obj.get("/Width", 0) or 0), int(obj.get("/Height", 0) or 0)
+                if not (16 <= width and 16 <= height) or width * height > MAX_IMAGE_PIXELS:
+                    continue
+                if max(width, height) > SQUARE_RATIO * min(width, height):
+                    continue
+                try:
+                    picture = obj.decode_as_image()
+                except Exception:
+                    continue  # an image pypdf or Pillow cannot decode: not ours
+                picture = picture.convert("L")
+                picture.thumbnail((max_side, max_side))
+                buffer = BytesIO()
+                picture.save(buffer, format="PNG")
+                out.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+                if len(out) >= max_images:
+                    return out
+    return out
+
+
 def _limit_memory(max_memory_mb: int) -> None:
     """Cap the worker's address space where the OS offers it (not on Windows)."""
     try:
@@ -472,10 +579,15 @@ def _child_main() -> None:
     job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     try:
         _limit_memory(int(job["max_memory_mb"]))
-        result: dict[str, str] = {
-            "status": "ok",
-            "text": _extract(Path(job["path"]), int(job["max_pages"]), int(job["max_chars"])),
-        }
+        result: dict[str, object]
+        if job.get("mode") == "images":
+            result = {"status": "ok", "images": _extract_images(Path(job["path"]), int(job["max_pages"]),
+                                                                int(job["max_images"]), int(job["max_side"]))}
+        else:
+            result = {
+                "status": "ok",
+                "text": _extract(Path(job["path"]), int(job["max_pages"]), int(job["max_chars"])),
+            }
     except FileNotDecryptedError as exc:
         result = {"status": "encrypted", "detail": str(exc)}
     except LimitReachedError as exc:
@@ -524,11 +636,41 @@ def read_text(
     ``__main__`` (fails when that is stdin or a script without a main guard); a
     thread could not be stopped at all.
     """
+    job: dict[str, object] = {"max_pages": max_pages, "max_chars": max_chars, "max_memory_mb": max_memory_mb}
+    return str(_run_child(Path(pdf), job, timeout=timeout, max_bytes=max_bytes)["text"])
+
+
+def read_images(
+    pdf: Path,
+    *,
+    max_pages: int = 50,
+    max_images: int = 40,
+    max_side: int = 1500,
+    timeout: float = 30,
+    max_bytes: int = 100_000_000,
+    max_memory_mb: int = 1024,
+) -> list[bytes]:
+    """The square-ish embedded images of a PDF from outside, as PNG bytes (grey, at most
+    ``max_side`` pixels a side), for finding a verification QR code. Runs in the same
+    bounded, killable reader process as :func:`read_text`; images larger than
+    :data:`MAX_IMAGE_PIXELS` or that cannot be decoded are skipped."""
+    import base64
+
+    job: dict[str, object] = {"mode": "images", "max_pages": max_pages, "max_images": max_images,
+                              "max_side": max_side, "max_chars": 0, "max_memory_mb": max_memory_mb}
+    result = _run_child(Path(pdf), job, timeout=timeout, max_bytes=max_bytes)
+    images = result.get("images")
+    if not isinstance(images, list):
+        return []
+    return [base64.b64decode(item) for item in images if isinstance(item, str)]
+
+
+def _run_child(path: Path, job: dict[str, object], *, timeout: float, max_bytes: int) -> dict[str, object]:
+    """Run one reader job on ``path`` in a fresh, killable process; the answer or a PdfError."""
     import json
     import subprocess
     import sys
 
-    path = Path(pdf)
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -540,12 +682,7 @@ def read_text(
     if b"%PDF-" not in head:
         raise PdfError(f"{path}: bukan berkas PDF (tanda %PDF- tidak ada di awal berkas).")
 
-    job = {
-        "path": str(path.resolve()),
-        "max_pages": max_pages,
-        "max_chars": max_chars,
-        "max_memory_mb": max_memory_mb,
-    }
+    job = {**job, "path": str(path.resolve())}
     package_parent = str(Path(__file__).resolve().parent.parent)
     try:
         proc = subprocess.Popen(
@@ -563,7 +700,7 @@ def read_text(
         proc.kill()
         proc.communicate()
         raise PdfError(
-            f"{path}: membaca teks PDF melebihi batas waktu {timeout:g} detik; "
+            f"{path}: membaca PDF melebihi batas waktu {timeout:g} detik; "
             "berkas mungkin rusak atau sengaja dibuat berat."
         ) from None
     try:
@@ -574,9 +711,10 @@ def read_text(
             f"{path}: pembaca PDF berhenti tidak wajar (kode keluar {proc.returncode}); "
             f"berkas kemungkinan rusak.{(' ' + tail) if tail else ''}"
         ) from None
-    if result.get("status") == "ok":
-        return str(result["text"])
-    status = str(result.get("status"))
+    if isinstance(result, dict) and result.get("status") == "ok":
+        return result
+    status = str(result.get("status")) if isinstance(result, dict) else "damaged"
+    detail = result.get("detail") if isinstance(result, dict) else None
     raise PdfError(
-        f"{path}: {_KIND_MESSAGES.get(status, 'PDF tidak dapat dibaca')} ({result.get('detail')})."
+        f"{path}: {_KIND_MESSAGES.get(status, 'PDF tidak dapat dibaca')} ({detail})."
     )

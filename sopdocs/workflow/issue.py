@@ -29,20 +29,22 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sopdocs.archive.archive import Archive, NewDocument
 from sopdocs.archive.lockfile import InterProcessLock
 from sopdocs.definitions.profile import AgencyProfile, resolve_profile
-from sopdocs.docx.render import Rendered
-from sopdocs.docx.templateset import TemplateSet
 from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.fsutil import atomic_write_bytes, resolve_output
 from sopdocs.kinds.registry import DocumentKind, get_kind
 from sopdocs.locations import archive_dir
 from sopdocs.outputs import check_output, check_output_dir
 from sopdocs.numbering.register import VOID, IssuedNumber, Register
-from sopdocs.numbering.rules import register_for, register_path, rule_for
+from sopdocs.numbering.rules import register_exists, register_for, rule_for
+
+if TYPE_CHECKING:  # imported where used: `number take` must not load the render engine
+    from sopdocs.docx.render import Rendered
+    from sopdocs.docx.templateset import TemplateSet
 
 #: Folder (inside the archive) of the lock files of transactions in progress.
 TXN_DIR = ".transaksi"
@@ -63,11 +65,11 @@ class RegisterBehindArchive(SopdocsError):
 # --------------------------------------------------------------------------- checks
 
 
-def require_pdf_converter() -> None:
+def require_pdf_converter(parallel: int = 1) -> None:
     """Refuse (before any number is taken) when PDF copies are asked and LibreOffice is missing."""
-    from sopdocs.pdf.convert import require_soffice
+    from sopdocs.pdf.convert import prepare_converter
 
-    require_soffice()
+    prepare_converter(parallel)  # and LibreOffice starts in the background, ready when the documents are
 
 
 def check_register(archive: Archive, register: Register, profile: AgencyProfile | None = None) -> None:
@@ -91,9 +93,9 @@ def check_register(archive: Archive, register: Register, profile: AgencyProfile 
 
 def _in_our_series(profile: AgencyProfile, kind_name: str, number: str) -> bool:
     """Would the register issue this number text for ``kind_name`` (same pattern, unit, code)?"""
-    from sopdocs.kinds.registry import kinds
+    from sopdocs.kinds.registry import kind_info  # a light record: no kind module is imported
 
-    kind = kinds().get(kind_name)
+    kind = kind_info(kind_name)
     try:
         rule = rule_for(profile, kind_name, default_code=kind.code if kind is not None else None)
     except SopdocsError:
@@ -104,9 +106,9 @@ def _in_our_series(profile: AgencyProfile, kind_name: str, number: str) -> bool:
 
 def numbered_from_register(archive: Archive) -> list[Any]:
     """The archived items whose number came from the register (an SOP's own nomor did not)."""
-    from sopdocs.kinds.registry import kinds
+    from sopdocs.kinds.registry import kind_infos  # light records: no kind module is imported
 
-    registered = kinds()
+    registered = kind_infos()
     return [item for item in archive.numbered_items()
             if item.kind in registered and registered[item.kind].numbered]
 
@@ -247,6 +249,8 @@ class IssueResult:
     docx: Path
     reused: bool = False
     warnings: list[Problem] = field(default_factory=list)
+    pdf: Path | None = None
+    """The PDF copy (the archived one, copied beside the working copy), when asked."""
 
 
 def default_case(kind: DocumentKind, year: int) -> str:
@@ -255,7 +259,7 @@ def default_case(kind: DocumentKind, year: int) -> str:
 
 
 def archive_one(archive: Archive, case_id: str | None, kind: DocumentKind, document: NewDocument,
-                classification: str, *, previous: str | None = None) -> str:
+                classification: str, *, previous: str | None = None, pdf: bool = False) -> str:
     """Archive one document into ``case_id`` (its yearly case by default, created with the
     document when new). ``previous``: the reference of the earlier version of the same
     letter, when it is in that case (the new item then revises it). Returns the archived
@@ -269,12 +273,12 @@ def archive_one(archive: Archive, case_id: str | None, kind: DocumentKind, docum
                             if archive.item_reference(case, item.item) == previous), None)
             if earlier is not None:
                 document = replace(document, revises=earlier.item)
-        item = archive.add_many(case, [document])[0]
+        item = archive.add_many(case, [document], pdf=pdf)[0]
     else:
         archive.check_new_case(case, classification)
         filed = archive.file_case(case, classification=classification,
                                   description=f"{kind.label} tahun {document.date.year}", documents=[document],
-                                  seal=False)
+                                  seal=False, pdf=pdf)
         item = filed.items[-1]
     return archive.item_reference(case, item.item)
 
@@ -294,11 +298,14 @@ def issue(
     case_id: str | None = None,
     profile_file: Path | None = None,
     on_wait: OnWait | None = None,
+    pdf: bool = False,
 ) -> IssueResult:
     """Issue one numbered document: reuse its number (same ``key``) or reserve the next,
-    ``render(number, path)`` it, archive it, confirm. ``out``: where the working copy goes
-    (a folder or a .docx name; None for none)."""
+    ``render(number, path)`` it, put its verification QR code on it, archive it (with a
+    PDF copy when ``pdf``), confirm. ``out``: where the working copy goes (a folder or a
+    .docx name; None for none); the PDF copy goes beside it."""
     rule = rule_for(profile, kind.name, profile_file=profile_file, default_code=kind.code)
+    check_verification_url(profile)
     if out is not None:
         _check_out(Path(out), archive.root)  # before any number is taken
         _ensure_folder(resolve_output(Path(out), "x").parent)
@@ -314,9 +321,10 @@ def issue(
             number = reused.number
             made = work / f"{kind.output_stem(number)}.docx"
             render(number, made)
+            mark_final(made, kind, number, date, profile)
             target = _working_copy(made, out, archive.root)
             reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
-                                         rule.code, target, previous=reused.document)
+                                         rule.code, target, previous=reused.document, pdf=pdf)
             with register_for(archive.root, on_wait=on_wait) as register:
                 register.attach(number, reference, replace=True)
         else:
@@ -325,21 +333,24 @@ def issue(
                 number = issued.number
                 made = work / f"{kind.output_stem(number)}.docx"
                 render(number, made)
+                mark_final(made, kind, number, date, profile)
                 target = _working_copy(made, out, archive.root)
                 reference = _archive_or_undo(archive, case_id, kind,
-                                             _new_document(made, kind, date, title, number), rule.code, target)
+                                             _new_document(made, kind, date, title, number), rule.code, target,
+                                             pdf=pdf)
                 txn.confirm({number: reference})
     case = reference.split("/")[1] if reference.startswith("berkas/") else (case_id or "")
     return IssueResult(number=number, reference=reference, case_id=case, docx=target or made,
-                       reused=reused is not None)
+                       reused=reused is not None, pdf=_pdf_copy(archive, reference, target) if pdf else None)
 
 
 def _archive_or_undo(archive: Archive, case_id: str | None, kind: DocumentKind, document: NewDocument,
-                     classification: str, working_copy: Path | None, *, previous: str | None = None) -> str:
+                     classification: str, working_copy: Path | None, *, previous: str | None = None,
+                     pdf: bool = False) -> str:
     """Archive the document; should that fail, remove the working copy already written
     (its number is being given back)."""
     try:
-        return archive_one(archive, case_id, kind, document, classification, previous=previous)
+        return archive_one(archive, case_id, kind, document, classification, previous=previous, pdf=pdf)
     except BaseException:
         if working_copy is not None:
             try:
@@ -347,6 +358,44 @@ def _archive_or_undo(archive: Archive, case_id: str | None, kind: DocumentKind, 
             except OSError:
                 pass
         raise
+
+
+def check_verification_url(profile: AgencyProfile) -> None:
+    """Refuse a profile ``verifikasi.url`` the QR code cannot carry, before any number is taken."""
+    from sopdocs.docx.qr import QrError, check_url
+
+    try:
+        check_url(profile.verifikasi.url)
+    except QrError as exc:
+        raise ValidationError([Problem(str(exc), field="verifikasi.url")]) from None
+
+
+def mark_final(path: Path, kind: DocumentKind, number: str, date: dt.date, profile: AgencyProfile) -> None:
+    """Put the verification QR code on a final (numbered) document (see :mod:`sopdocs.docx.qr`)."""
+    from sopdocs.docx.qr import add_verification_qr
+
+    add_verification_qr(path, number=number, date=date, kind=kind.name, url=profile.verifikasi.url or None)
+
+
+def _pdf_copy(archive: Archive, reference: str, working_copy: Path | None) -> Path | None:
+    """The archived item's PDF copy, copied beside the working copy (byte for byte, so the
+    copy handed out verifies as the original); without a working copy, the archived file."""
+    parts = reference.split("/")
+    if len(parts) != 4 or parts[0] != "berkas":
+        return None
+    item = next((i for i in archive.case(parts[1]).items if i.main.name == parts[3]), None)
+    if item is None or item.pdf_copy is None:
+        return None
+    archived = archive.case_path(parts[1]) / "data" / item.pdf_copy.name
+    if working_copy is None:
+        return archived
+    target = working_copy.with_suffix(".pdf")
+    check_output(target, archive=archive.root, kind="pdf", overwrite=True)
+    try:
+        shutil.copyfile(archived, target)
+    except OSError as exc:
+        raise SopdocsError(f"{target}: tidak dapat ditulis ({exc.strerror or exc})") from None
+    return target
 
 
 def _new_document(path: Path, kind: DocumentKind, date: dt.date, title: str, number: str) -> NewDocument:
@@ -456,9 +505,10 @@ def render_model(
     """Render a numbered kind from its validated definition ``defn`` (see
     :func:`render_definition`); ``key`` is the identity a re-render is recognised by (None:
     always a new number); ``out`` None: no working copy (the archived item is the document)."""
-    from sopdocs.docx.render import render_docx
+    from sopdocs.docx.render import Rendered, render_docx
+    from sopdocs.docx.templateset import TemplateSet
     from sopdocs.docx.watermark import add_watermark
-    from sopdocs.docx.compiled import Paper
+    from sopdocs.docx.layout import page_for
 
     assert kind.context is not None
     definition = source or Path("<data>")
@@ -479,7 +529,7 @@ def render_model(
         context = kind.context(defn, agency, number)  # type: ignore[misc]
         _ensure_folder(path.parent)
         try:
-            render_docx(template, context, path, paper=Paper(agency.kertas, landscape=kind.paper_landscape))
+            render_docx(template, context, path, paper=page_for(agency, landscape=kind.paper_landscape))
         except OSError as exc:
             raise SopdocsError(f"{path}: tidak dapat ditulis ({exc.strerror or exc})") from None
 
@@ -507,11 +557,12 @@ def render_model(
         try:
             if given:
                 issued = _issue_given(kind, defn, given, agency, store, render, out, case_id, definition,
-                                      result, on_wait)
+                                      result, on_wait, pdf=pdf)
             else:
                 issued = issue(kind, profile=agency, archive=store, date=date, subject=kind.subject(defn),
                                title=kind.subject(defn), render=render, out=out, key=key,
-                               new_number=new_number, case_id=case_id, profile_file=profile_file, on_wait=on_wait)
+                               new_number=new_number, case_id=case_id, profile_file=profile_file, on_wait=on_wait,
+                               pdf=pdf)
             result.warnings.extend(store.warnings)
             archived = store.resolve_reference(issued.reference)
         finally:
@@ -523,9 +574,25 @@ def render_model(
         result.docx.append(issued.docx if out is not None or archived is None else archived)
         result.numbers.append(issued.number)
         result.references.append(issued.reference)
+        if pdf:
+            _add_pdf(result, issued)
+        return result
     if pdf:
         result.add_pdf_copies()
     return result
+
+
+def _add_pdf(result: Rendered, issued: IssueResult) -> None:
+    """The issued document's PDF copy (the archived one); converted from the working copy
+    only when the archive holds none (an identical file archived earlier without one)."""
+    if issued.pdf is not None:
+        result.pdf.append(issued.pdf)
+        return
+    if issued.docx.with_suffix(".pdf").exists() and (issued.docx.parent / "bagit.txt").exists():
+        return  # the document is the archived item itself (no working copy): nothing is written there
+    from sopdocs.pdf.convert import convert_many
+
+    result.pdf.extend(convert_many([result.docx[-1]], result.docx[-1].parent))
 
 
 def _render_unnumbered(kind: DocumentKind, definition: Path, out: Path, *, konsep: bool,
@@ -557,11 +624,12 @@ def _render_unnumbered(kind: DocumentKind, definition: Path, out: Path, *, konse
 
 def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProfile, archive: Archive,
                  render: Callable[[str, Path], Any], out: Path | None, case_id: str | None, definition: Path,
-                 result: Rendered, on_wait: OnWait | None) -> IssueResult:
+                 result: Rendered, on_wait: OnWait | None, pdf: bool = False) -> IssueResult:
     """A definition that names its own number: render, archive, record it."""
+    check_verification_url(profile)
     booked = None
     line = _line(definition, ("nomor",))
-    if register_path(archive.root).is_file():
+    if register_exists(archive.root):
         with register_for(archive.root, on_wait=on_wait) as register:
             booked = register.find(number)
     if booked is not None and booked.status == VOID:
@@ -586,9 +654,12 @@ def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProf
         else:
             assert kind.date is not None and kind.subject is not None
             date, title = kind.date(defn), kind.subject(defn)
+        mark_final(made, kind, number, date, profile)
         target = _working_copy(made, out, archive.root)
         reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
-                                     rule.code, target, previous=booked.document if booked is not None else None)
+                                     rule.code, target, previous=booked.document if booked is not None else None,
+                                     pdf=pdf)
+        copy = _pdf_copy(archive, reference, target) if pdf else None
     if booked is not None:
         with register_for(archive.root, on_wait=on_wait) as register:
             register.attach(number, reference, replace=True)
@@ -601,7 +672,7 @@ def _issue_given(kind: DocumentKind, defn: Any, number: str, profile: AgencyProf
             register.restore([RestoredNumber(kind=kind.name, number=number, date=date, subject=title,
                                              document=reference, rule=rule)])
     case = reference.split("/")[1] if reference.startswith("berkas/") else ""
-    return IssueResult(number=number, reference=reference, case_id=case, docx=target or made)
+    return IssueResult(number=number, reference=reference, case_id=case, docx=target or made, pdf=copy)
 
 
 def _line(definition: Path, path: tuple[str, ...]) -> int | None:
@@ -670,6 +741,7 @@ def render_recap_file(
     ``nomor`` the letter is written with that number (already taken) and recorded.
     Refused rows are in the letter and in ``Rendered.warnings``.
     """
+    from sopdocs.docx.render import Rendered
     from sopdocs.kinds.kuesioner.recap import prepare_recap
 
     kind = get_kind("nota-dinas")
@@ -684,18 +756,19 @@ def render_recap_file(
         try:
             if nomor:
                 issued = _issue_given(kind, _Given(job.date, f"Nota Dinas {job.hal}"), nomor, job.profile, store,
-                                      job.render, Path(out), case_id, Path(questionnaire), result, on_wait)
+                                      job.render, Path(out), case_id, Path(questionnaire), result, on_wait,
+                                      pdf=pdf)
             else:
                 issued = issue(kind, profile=job.profile, archive=store, date=job.date, subject=job.hal,
                                title=f"Nota Dinas {job.hal}", render=job.render, out=Path(out),
-                               key=None, case_id=case_id, on_wait=on_wait)
+                               key=None, case_id=case_id, on_wait=on_wait, pdf=pdf)
             result.warnings.extend(store.warnings)
         finally:
             store.close()
     result.docx.append(issued.docx)
     result.numbers.append(issued.number)
     if pdf:
-        result.add_pdf_copies()
+        _add_pdf(result, issued)
     return result
 
 
@@ -725,9 +798,9 @@ def take_checked(
 ) -> IssuedNumber:
     """``sopdocs number take|reserve``: the next number, after checking the register
     against the archive (a register that lost numbers the archive holds issues none)."""
-    from sopdocs.kinds.registry import kinds
+    from sopdocs.kinds.registry import kind_info  # a light record: no kind module is imported
 
-    known = kinds().get(kind_name)
+    known = kind_info(kind_name)
     rule = rule_for(profile, kind_name, profile_file=profile_file,
                     default_code=known.code if known is not None else None)
     store = Archive(archive_dir(archive), profile=profile, index=False)

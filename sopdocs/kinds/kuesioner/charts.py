@@ -68,3 +68,48 @@ def bar_chart(grafik: Grafik, out: Path, *, axis_label: str = "Jumlah responden"
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return atomic_write_bytes(Path(out), buffer.getvalue())
+
+
+#: Colour of the unit's own index bar in the SKM chart.
+IKM_COLOR = "#C55A11"
+
+
+def skm_chart(labels: list[str], values: list[float], ikm: float, out: Path) -> Path:
+    """The SKM chart: each unsur's converted NRR (25-100) and the unit's index (IKM, last
+    bar, in another colour), over the grade bands D/C/B/A of Permen PANRB 14/2017."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from sopdocs.kinds.kuesioner.skm import MUTU
+
+    names = ["\n".join(textwrap.wrap(label, 30)) or "-" for label in [*labels, "IKM unit pelayanan"]]
+    numbers = [*values, ikm]
+    lines = sum(name.count("\n") + 1 for name in names)
+    height = 0.9 + 0.24 * lines + 0.12 * len(names)
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        positions = list(range(len(names)))
+        colors = [BAR_COLOR] * len(values) + [IKM_COLOR]
+        bars = axes.barh(positions, [n - 25 for n in numbers], left=25, color=colors, height=0.6)
+        axes.set_yticks(positions, names)
+        axes.invert_yaxis()
+        axes.set_xlim(25, 100)
+        bounds = sorted(float(lower) for lower, _, _ in MUTU)  # 25, 65, 76.61, 88.31
+        edges = [*bounds, 100.0]
+        for (start, end), (_, grade, _) in zip(zip(edges, edges[1:]), sorted(MUTU, key=lambda m: m[0])):
+            axes.axvline(start, color="#A6A6A6", linewidth=0.6, linestyle="--")
+            axes.text((start + end) / 2, -0.75, grade, ha="center", va="bottom", fontsize=8.5, color="#595959")
+        for bar, number in zip(bars, numbers):
+            end = bar.get_x() + bar.get_width()
+            inside = end > 91.0  # no room right of the bar: the figure goes inside its end, in white
+            axes.text(end - 0.8 if inside else end + 0.8, bar.get_y() + bar.get_height() / 2, angka_id(number, 2),
+                      va="center", ha="right" if inside else "left", fontsize=8.5,
+                      color="white" if inside else "black")
+        axes.set_xlabel("Nilai konversi (25-100) dan mutu pelayanan D, C, B, A")
+        figure.tight_layout(pad=0.4)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return atomic_write_bytes(Path(out), buffer.getvalue())

@@ -49,6 +49,8 @@ from sopdocs.kinds.kuesioner.kuesioner import KuesionerDefinition, load_kuesione
 from sopdocs.kinds.notadinas import LampiranBlok, NotaDinas, body_paragraph, render_nota_dinas, text_width_mm
 from sopdocs.definitions.profile import AgencyProfile, resolve_profile
 from sopdocs.kinds.kuesioner.questionkinds import Pertanyaan, Raw, Ringkasan, Tabel, angka_id, persen
+from sopdocs.kinds.kuesioner.skm import IndeksKepuasan, IndeksTidakDapatDihitung, indeks_kepuasan, unsur_of
+from sopdocs.kinds.kuesioner.skm import teks as skm_teks
 from sopdocs.docx.templateset import TemplateSet
 
 CODE_COLUMN = "kode"
@@ -552,10 +554,10 @@ def distributed_codes(defn: KuesionerDefinition, archive: Path | None = None) ->
 
     Does not create a register where there is none.
     """
-    from sopdocs.numbering.rules import archive_dir, register_for, register_path
+    from sopdocs.numbering.rules import archive_dir, register_exists, register_for
 
     folder = archive_dir(archive)
-    if not register_path(folder).is_file():
+    if not register_exists(folder):
         return None
     with register_for(folder) as register:
         # codes reserved by the run now in progress count as distributed too
@@ -689,6 +691,89 @@ def _return_rows(rekap: Rekap) -> list[list[str]]:
     return rows
 
 
+def skm_index(rekap: Rekap) -> IndeksKepuasan | None:
+    """The satisfaction index of an SKM questionnaire (None for another questionnaire);
+    raises IndeksTidakDapatDihitung when an unsur has no answer."""
+    unsur = unsur_of(rekap.kuesioner)
+    if not unsur:
+        return None
+    by_id = {summary.pertanyaan.id: summary for _, summary in rekap.ringkasan}
+    spreads = []
+    for qid, name in unsur:
+        spread = by_id[qid].nilai.get("sebaran", {}) if qid in by_id else {}
+        spreads.append((qid, name, {int(k): int(v) for k, v in spread.items()}))
+    return indeks_kepuasan(spreads, len(rekap.diolah))
+
+
+def _skm_sentence(rekap: Rekap) -> str:
+    settings = rekap.kuesioner.skm
+    service = f" pelayanan {settings.nama_layanan}" if settings is not None and settings.nama_layanan else ""
+    try:
+        index = skm_index(rekap)
+    except IndeksTidakDapatDihitung as exc:
+        return f"Indeks Kepuasan Masyarakat (IKM){service} tidak dapat dihitung: {exc}."
+    assert index is not None
+    return (f"Indeks Kepuasan Masyarakat (IKM){service} dari {angka_id(index.responden)} responden: "
+            f"{skm_teks(index.konversi, 2)} (skala 25-100), mutu pelayanan {index.mutu} ({index.kinerja}).")
+
+
+def skm_blocks(rekap: Rekap, width_mm: float, chart_dir: Path, letter: str) -> list[LampiranBlok]:
+    """The SKM part of the attachment: NRR per unsur, IKM, conversion, grade, chart, method."""
+    from sopdocs.kinds.kuesioner.charts import skm_chart
+    from sopdocs.kinds.kuesioner.skm import MUTU
+
+    heading = _heading(f"{letter}. INDEKS KEPUASAN MASYARAKAT", before=4)
+    try:
+        index = skm_index(rekap)
+    except IndeksTidakDapatDihitung as exc:
+        return [LampiranBlok(isi=_xml(heading, fx.paragraph(f"IKM tidak dapat dihitung: {exc}.", size_pt=10)))]
+    assert index is not None
+    rows = [[f"U{n}", u.nama, angka_id(u.jumlah_nilai), angka_id(u.responden), skm_teks(u.nrr, 3),
+             skm_teks(u.nrr_tertimbang, 3), skm_teks(u.konversi, 2), u.mutu[0]]
+            for n, u in enumerate(index.unsur, start=1)]
+    rows.append(["", "IKM (jumlah NRR tertimbang)", "", "", "", skm_teks(index.ikm, 3),
+                 skm_teks(index.konversi, 2), index.mutu])
+    table = Tabel(["No", "Unsur pelayanan", "Jumlah nilai", "Responden", "NRR", "NRR tertimbang", "Konversi",
+                   "Mutu"], rows, [8, 46, 15, 20, 14, 22, 19, 11],
+                  ["center", "left", "center", "center", "center", "center", "center", "center"], True)
+    summary = Tabel(["Uraian", "Nilai"], [
+        ["Responden (kuesioner diolah)", angka_id(index.responden)],
+        ["Bobot tiap unsur (1/jumlah unsur)", skm_teks(index.bobot, 3)],
+        ["IKM (skala 1-4)", skm_teks(index.ikm, 3)],
+        ["IKM unit pelayanan (IKM x 25)", skm_teks(index.konversi, 2)],
+        ["Mutu pelayanan", index.mutu],
+        ["Kinerja unit pelayanan", index.kinerja],
+    ], [110, 55], ["left", "center"])
+    bands = Tabel(["Nilai interval IKM", "Nilai interval konversi", "Mutu", "Kinerja"], [
+        ["1,00 - 2,5996", "25,00 - 64,99", "D", "Tidak Baik"],
+        ["2,60 - 3,064", "65,00 - 76,60", "C", "Kurang Baik"],
+        ["3,0644 - 3,532", "76,61 - 88,30", "B", "Baik"],
+        ["3,5324 - 4,00", "88,31 - 100,00", "A", "Sangat Baik"],
+    ], [45, 50, 20, 50], ["center", "center", "center", "left"])
+    assert len(MUTU) == len(bands.rows)
+    chart = skm_chart([u.nama for u in index.unsur], [float(u.konversi) for u in index.unsur],
+                      float(index.konversi), chart_dir / "grafik-skm.png")
+    notes = [
+        "NRR unsur = jumlah nilai unsur / jumlah responden yang menjawab unsur itu; NRR tertimbang = NRR x bobot; "
+        "IKM = jumlah NRR tertimbang; IKM unit pelayanan = IKM x 25 (Peraturan Menteri PANRB Nomor 14 Tahun 2017). "
+        "Konversi per unsur = NRR x 25.",
+    ]
+    return [
+        LampiranBlok(isi=_xml(heading,
+                              fx.paragraph(f"Dari {angka_id(index.responden)} kuesioner yang diolah; "
+                                           f"{angka_id(len(index.unsur))} unsur pelayanan.", size_pt=10,
+                                           after_pt=3, keep_next=True),
+                              _table_xml(table, width_mm, size_pt=9.5)),
+                     grafik=chart, catatan=_notes_xml(notes), grafik_lebar_mm=min(150.0, width_mm)),
+        LampiranBlok(isi=_xml(fx.paragraph("Nilai indeks dan mutu pelayanan:", size_pt=10, before_pt=6,
+                                           after_pt=3, keep_next=True),
+                              _table_xml(summary, width_mm),
+                              fx.paragraph("Nilai persepsi, interval dan mutu pelayanan:", size_pt=10, before_pt=6,
+                                           after_pt=3, keep_next=True),
+                              _table_xml(bands, width_mm))),
+    ]
+
+
 def letter_body(rekap: Rekap, width_mm: float) -> str:
     """The body of the recap nota dinas: purpose, return figures, what is attached."""
     defn = rekap.kuesioner
@@ -711,6 +796,8 @@ def letter_body(rekap: Rekap, width_mm: float) -> str:
                 "rinciannya tercantum pada lampiran untuk diperbaiki atau dikonfirmasi kepada responden."
             )
         )
+    if rekap.kuesioner.skm is not None:
+        elements.append(body_paragraph(_skm_sentence(rekap)))
     if rekap.belum_kembali:
         elements.append(
             body_paragraph(
@@ -739,7 +826,11 @@ def attachment_blocks(rekap: Rekap, width_mm: float, chart_dir: Path) -> list[La
 
     blocks: list[LampiranBlok] = []
     letter = ord("A")
-    blocks.append(LampiranBlok(isi=fx.to_xml([_heading(f"{chr(letter)}. HASIL PER PERTANYAAN", before=4)])))
+    if rekap.kuesioner.skm is not None:
+        blocks.extend(skm_blocks(rekap, width_mm, chart_dir, chr(letter)))
+        letter += 1
+    blocks.append(LampiranBlok(isi=fx.to_xml([_heading(f"{chr(letter)}. HASIL PER PERTANYAAN",
+                                                       before=4 if letter == ord("A") else 10)])))
     for number, summary in rekap.ringkasan:
         q: Pertanyaan = summary.pertanyaan
         parts: list[etree._Element | str] = [_heading(f"{number}. {q.teks}")]
