@@ -72,6 +72,7 @@ KINDS: dict[str, tuple[tuple[str, ...], Callable[[bytes], bool], str]] = {
     "csv": ((".csv", ".txt"), _is_text, "CSV"),
     "json": ((".json", ".txt"), _is_text, "JSON"),
     "txt": ((".txt", ".text", ".lst", ""), _is_text, "teks"),
+    "yaml": ((".yaml", ".yml"), _is_text, "berkas definisi YAML"),
 }
 
 
