@@ -78,8 +78,12 @@ def register_for(archive: Path, on_wait: Callable[[str], None] | None = None) ->
         raise SopdocsError(f"folder arsip {archive} adalah berkas, bukan folder")
     url = register_url(archive)
     if url:
-        from sopdocs.numbering.pgregister import PostgresRegister
-
+        try:
+            from sopdocs.numbering.pgregister import PostgresRegister
+        except ImportError:
+            raise SopdocsError(
+                f"{archive / 'pengaturan.yaml'}: register: register PostgreSQL memerlukan paket psycopg; "
+                "pasang dengan: pip install 'sopdocs[postgres]'") from None
         return PostgresRegister(url, on_wait=on_wait)
     return Register(register_path(archive), on_wait=on_wait)
 
