@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from sopdocs.errors import SopdocsError
+from sopdocs.indonesian.dates import format_tanggal
 
 Status = Literal["asli", "diubah", "tidak_dikenal", "tanpa_kode", "tidak_terbaca"]
 
@@ -339,7 +340,7 @@ def _check_code(code: object, archive: Path | None, *, given: tuple[Path, str] |
     if entry.kind != code.kind or entry.date != code.date:
         return replace(base, status="diubah", file_matches=False if given else None,
                        message=f"Kode QR tidak cocok dengan register: nomor {code.number} tercatat sebagai "
-                               f"{kind_label(entry.kind)} tanggal {entry.date:%d-%m-%Y}; kode ini palsu atau diubah.")
+                               f"{kind_label(entry.kind)} tanggal {format_tanggal(entry.date)}; kode ini palsu atau diubah.")
     store = Archive(root, index=False)
     try:
         versions = _archived_versions(store, [entry.document, *reversed(history)], latest=entry.document)
@@ -363,7 +364,7 @@ def _check_code(code: object, archive: Path | None, *, given: tuple[Path, str] |
     where = f"berkas arsip {match.case_id} ({match.reference})"
     if given is None:
         return replace(found, status="asli", file_matches=None,
-                       message=f"Kode QR sah: {label} nomor {code.number} tanggal {code.date:%d-%m-%Y} ada di "
+                       message=f"Kode QR sah: {label} nomor {code.number} tanggal {format_tanggal(code.date)} ada di "
                                f"{where}; bandingkan isi cetakan dengan dokumen arsip itu.{note}")
     same = _same_content(given, match)
     if same is None:
@@ -372,7 +373,7 @@ def _check_code(code: object, archive: Path | None, *, given: tuple[Path, str] |
                                f"dibandingkan; bandingkan isinya dengan dokumen arsip.{note}")
     if same:
         return replace(found, status="asli", file_matches=True,
-                       message=f"Dokumen asli: {label} nomor {code.number} tanggal {code.date:%d-%m-%Y}, "
+                       message=f"Dokumen asli: {label} nomor {code.number} tanggal {format_tanggal(code.date)}, "
                                f"isinya sama dengan {where}.{note}")
     return replace(found, status="diubah", file_matches=False,
                    message=f"Dokumen diubah: kode QR sah ({label} nomor {code.number}, {where}), tetapi isi "
