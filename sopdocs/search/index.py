@@ -408,6 +408,64 @@ class _SegmentWriter(SegmentWriter):
             pdr.close()
 
 
+class _Engine(SearchIndex):
+    """What the Whoosh and tantivy indexes share: counts, the crash-safe swap of a rebuilt
+    folder, and the retry of a query without hits (corrected spelling, then fuzzy words).
+    Subclasses set ``folder`` and ``_mutex`` and implement ``_open``, ``_build_query`` and
+    ``_run``."""
+
+    folder: Path
+    _mutex: threading.RLock
+
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _build_query(self, qstring: str, notices: list[str] | None = None) -> query.Query | None:
+        raise NotImplementedError
+
+    def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+             sort: SortOrder, qstring: str, offset: int) -> SearchResults:
+        raise NotImplementedError
+
+    def counts(self) -> IndexCounts:
+        res = self.search("", limit=1)
+        return IndexCounts(total=res.total, by_kind=res.by_kind, by_year=res.by_year)
+
+    def _swap_in(self, new: Path) -> None:
+        """Put the rebuilt folder ``new`` in place of the index folder (the old one is
+        renamed aside, then removed), and reopen."""
+        with self._mutex:
+            self.close()
+            old = self.folder.parent / f"{self.folder.name}.old-{uuid.uuid4().hex[:8]}"
+            if self.folder.exists():
+                _rename_retry(self.folder, old)
+            _rename_retry(new, self.folder)
+            shutil.rmtree(old, ignore_errors=True)
+            self._open()
+
+    def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+                  sort: SortOrder, qstring: str, corrected: str | None,
+                  offset: int = 0) -> SearchResults | None:
+        """No hits: try the corrected query, then the query with fuzzy words."""
+        if corrected:
+            try:
+                cq = self._build_query(corrected)
+            except SopdocsError:
+                cq = None
+            if cq is not None:
+                res = self._run(searcher, cq, filt, limit, sort, qstring, offset)
+                if res.total:
+                    res.fuzzy = True
+                    return res
+        fq = _fuzzy(q)
+        if fq is not None:
+            res = self._run(searcher, fq, filt, limit, sort, qstring, offset)
+            if res.total:
+                res.fuzzy = True
+                return res
+        return None
+
+
 # ---------------------------------------------------------------------------- schema
 
 
@@ -823,7 +881,7 @@ class _FolderLock:
 # ----------------------------------------------------------------------------- Whoosh
 
 
-class WhooshIndex(SearchIndex):
+class WhooshIndex(_Engine):
     """Search index in ``folder`` (created if missing).
 
     Query language (words are ANDed; case does not matter; inflections match):
@@ -1099,21 +1157,10 @@ class WhooshIndex(SearchIndex):
             except BaseException:
                 shutil.rmtree(new, ignore_errors=True)
                 raise
-            with self._mutex:
-                self.close()
-                old = parent / f"{name}.old-{uuid.uuid4().hex[:8]}"
-                if self.folder.exists():
-                    _rename_retry(self.folder, old)
-                _rename_retry(new, self.folder)
-                shutil.rmtree(old, ignore_errors=True)
-                self._open()
+            self._swap_in(new)
         return count
 
     # ------------------------------------------------------------------ reading
-
-    def counts(self) -> IndexCounts:
-        res = self.search("", limit=1)
-        return IndexCounts(total=res.total, by_kind=res.by_kind, by_year=res.by_year)
 
     def check(self, deep: bool = False) -> IndexHealth:
         """Re-examine the index on disk. ``deep`` also reads every stored document and
@@ -1247,27 +1294,6 @@ class WhooshIndex(SearchIndex):
         check = self._evaluator.budget.check if self._evaluator else _no_check
         return correct_query(searcher.reader(), qstring, check)
 
-    def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
-                  sort: SortOrder, qstring: str, corrected: str | None,
-                  offset: int = 0) -> SearchResults | None:
-        """No hits: try the corrected query, then the query with fuzzy words."""
-        if corrected:
-            try:
-                cq = self._build_query(corrected)
-            except SopdocsError:
-                cq = None
-            if cq is not None:
-                res = self._run(searcher, cq, filt, limit, sort, qstring, offset)
-                if res.total:
-                    res.fuzzy = True
-                    return res
-        fq = _fuzzy(q)
-        if fq is not None:
-            res = self._run(searcher, fq, filt, limit, sort, qstring, offset)
-            if res.total:
-                res.fuzzy = True
-                return res
-        return None
 
 
 # --------------------------------------------------------------------------- helpers

@@ -59,6 +59,7 @@ from sopdocs.search.index import (
     SearchResults,
     SortOrder,
     _Budget,
+    _Engine,
     _expansion_notice,
     _filter_query,
     _FolderLock,
@@ -196,7 +197,7 @@ class _Lexicon:
                 yield term
 
 
-class TantivyIndex(SearchIndex):
+class TantivyIndex(_Engine):
     """Search index in ``folder`` (created if missing) on tantivy; the query language
     is that of :class:`~sopdocs.search.index.WhooshIndex`."""
 
@@ -451,21 +452,10 @@ class TantivyIndex(SearchIndex):
             except BaseException:
                 shutil.rmtree(new, ignore_errors=True)
                 raise
-            with self._mutex:
-                self.close()
-                old = parent / f"{name}.old-{uuid.uuid4().hex[:8]}"
-                if self.folder.exists():
-                    _rename_retry(self.folder, old)
-                _rename_retry(new, self.folder)
-                shutil.rmtree(old, ignore_errors=True)
-                self._open()
+            self._swap_in(new)
         return count
 
     # ------------------------------------------------------------------ reading
-
-    def counts(self) -> IndexCounts:
-        res = self.search("", limit=1)
-        return IndexCounts(total=res.total, by_kind=res.by_kind, by_year=res.by_year)
 
     def check(self, deep: bool = False) -> IndexHealth:
         """Re-examine the index on disk. ``deep`` also reads every stored document."""
@@ -556,27 +546,6 @@ class TantivyIndex(SearchIndex):
                      ) -> query.Query | None:
         return self._queries.build(qstring, notices)
 
-    def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
-                  sort: SortOrder, qstring: str, corrected: str | None,
-                  offset: int) -> SearchResults | None:
-        """No hits: try the corrected query, then the query with fuzzy words."""
-        if corrected:
-            try:
-                cq = self._queries.build(corrected)
-            except SopdocsError:
-                cq = None
-            if cq is not None:
-                res = self._run(searcher, cq, filt, limit, sort, qstring, offset)
-                if res.total:
-                    res.fuzzy = True
-                    return res
-        fq = _fuzzy(q)
-        if fq is not None:
-            res = self._run(searcher, fq, filt, limit, sort, qstring, offset)
-            if res.total:
-                res.fuzzy = True
-                return res
-        return None
 
     def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
              sort: SortOrder, qstring: str, offset: int) -> SearchResults:
