@@ -443,6 +443,26 @@ class _Engine(SearchIndex):
             shutil.rmtree(old, ignore_errors=True)
             self._open()
 
+    def _answer(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+                sort: SortOrder, qstring: str, offset: int, budget: _Budget,
+                correct: Callable[[], str | None]) -> SearchResults:
+        """Run ``q``; with few hits, suggest a corrected query (``correct``); with none, retry
+        it corrected, then with fuzzy words. Suggestions give way to the time budget."""
+        res = self._run(searcher, q, filt, limit, sort, qstring, offset)
+        try:
+            if res.total <= 2 and qstring:
+                res.did_you_mean = correct()
+            if res.total == 0 and qstring:
+                retry = self._fallback(searcher, q, filt, limit, sort, qstring, res.did_you_mean, offset)
+                if retry is not None:
+                    retry.did_you_mean = res.did_you_mean
+                    res = retry
+        except QueryTimeoutError:
+            budget.note(f"saran ejaan dan pencarian ejaan mirip dilewati: batas waktu "
+                        f"{budget.seconds:g} detik habis")
+        res.notice = budget.notice()
+        return res
+
     def _fallback(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
                   sort: SortOrder, qstring: str, corrected: str | None,
                   offset: int = 0) -> SearchResults | None:
@@ -1223,21 +1243,8 @@ class WhooshIndex(_Engine):
             try:
                 if q is None:
                     return SearchResults(qstring, [], 0, {}, {}, notice=budget.notice())
-                res = self._run(searcher, q, filt, limit, sort, qstring, offset)
-                try:
-                    if res.total <= 2 and qstring:
-                        res.did_you_mean = self._correct(searcher, qstring)
-                    if res.total == 0 and qstring:
-                        retry = self._fallback(searcher, q, filt, limit, sort, qstring,
-                                               res.did_you_mean, offset)
-                        if retry is not None:
-                            retry.did_you_mean = res.did_you_mean
-                            res = retry
-                except QueryTimeoutError:
-                    budget.note(f"saran ejaan dan pencarian ejaan mirip dilewati: batas waktu "
-                                f"{budget.seconds:g} detik habis")
-                res.notice = budget.notice()
-                return res
+                return self._answer(searcher, q, filt, limit, sort, qstring, offset, budget,
+                                    lambda: self._correct(searcher, qstring))
             except Exception as exc:
                 if isinstance(exc, _DAMAGE_ERRORS) or _raised_reading_files(exc):
                     self._damaged(exc)

@@ -52,7 +52,6 @@ from sopdocs.search.index import (
     IndexLockedError,
     IndexNeedsRebuildError,
     QueryBuilder,
-    QueryTimeoutError,
     SearchError,
     SearchHit,
     SearchIndex,
@@ -516,22 +515,9 @@ class TantivyIndex(_Engine):
             try:
                 if q is None:
                     return SearchResults(qstring, [], 0, {}, {}, notice=budget.notice())
-                res = self._run(searcher, q, filt, limit, sort, qstring, offset)
-                try:
-                    if res.total <= 2 and qstring:
-                        res.did_you_mean = correct_query(_Lexicon(searcher, budget.check),
-                                                         qstring, budget.check)
-                    if res.total == 0 and qstring:
-                        retry = self._fallback(searcher, q, filt, limit, sort, qstring,
-                                               res.did_you_mean, offset)
-                        if retry is not None:
-                            retry.did_you_mean = res.did_you_mean
-                            res = retry
-                except QueryTimeoutError:
-                    budget.note(f"saran ejaan dan pencarian ejaan mirip dilewati: batas waktu "
-                                f"{budget.seconds:g} detik habis")
-                res.notice = budget.notice()
-                return res
+                return self._answer(searcher, q, filt, limit, sort, qstring, offset, budget,
+                                    lambda: correct_query(_Lexicon(searcher, budget.check),
+                                                          qstring, budget.check))
             except ValueError as exc:  # what tantivy raises: damaged files, or a query it refuses
                 text = str(exc).lower()
                 if any(word in text for word in ("io error", "corrupt", "not found", "checksum")):
