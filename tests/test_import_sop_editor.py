@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
@@ -25,14 +24,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import requires_libreoffice
 from sopdocs.kinds.sop.sopdef import sop_from_text
 from sopdocs.kinds.sop.sopsheet import render_sop_file
+from web import chromium
+from web.chromium import IN_CI, WAIT
 from web.helpers import Client, Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "sop-pendataan.yaml"
-CHROMIUM = os.environ.get("SOPDOCS_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("SOPDOCS_CHROMEDRIVER", "/usr/bin/chromedriver")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-WAIT = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +195,7 @@ def test_download_pdf(server: Server) -> None:
 # --------------------------------------------------------------------------- browser
 
 needs_browser = pytest.mark.skipif(
-    not (Path(CHROMEDRIVER).is_file() and Path(CHROMIUM).is_file()) and not IN_CI,
+    not chromium.installed() and not IN_CI,
     reason="chromium/chromedriver not installed")
 
 
@@ -216,18 +213,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,1000", "--lang=id-ID",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-editor')}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-editor"), downloads, width=1400)
     try:
         yield driver
     finally:
@@ -235,12 +221,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterat
 
 
 def _shoot(driver: webdriver.Chrome, folder: Path, name: str) -> Path:
-    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-    driver.set_window_size(1400, min(max(height + 100, 700), 7000))
-    path = folder / f"editor-{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1400, 1000)
-    return path
+    return chromium.shoot(driver, folder / f"editor-{name}.png", width=1400, max_height=7000)
 
 
 @needs_browser

@@ -19,18 +19,15 @@ import pytest
 from web.helpers import CASE, SURAT_TUGAS, Server
 from web.test_verify_page import qr_payload, surat_tugas_file
 
-CHROMIUM = os.environ.get("SOPDOCS_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("SOPDOCS_CHROMEDRIVER", "/usr/bin/chromedriver")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-WAIT = 60.0
+from web import chromium
+from web.chromium import CHROMEDRIVER, CHROMIUM, IN_CI, WAIT
 
-if not (Path(CHROMEDRIVER).is_file() and Path(CHROMIUM).is_file()):
+if not chromium.installed():
     if IN_CI:
         raise RuntimeError(f"CI=true but {CHROMEDRIVER} or {CHROMIUM} is missing: install chromium and chromium-driver")
     pytest.skip("chromium/chromedriver not installed", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
@@ -54,22 +51,7 @@ def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1000", "--lang=id-ID",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profil')}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads),
-        "download.prompt_for_download": False,
-        "plugins.always_open_pdf_externally": True,
-        "intl.accept_languages": "id-ID,id",
-    })
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
+    driver = chromium.start(tmp_path_factory.mktemp("chromium-profil"), downloads, width=1280)
     try:
         yield driver
     finally:
@@ -78,12 +60,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterat
 
 def shoot(driver: webdriver.Chrome, folder: Path, name: str) -> Path:
     """A screenshot of the whole page (the window is stretched to the page's height)."""
-    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
-    driver.set_window_size(1280, min(max(height + 100, 700), 6000))
-    path = folder / f"{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1280, 1000)
-    return path
+    return chromium.shoot(driver, folder / f"{name}.png", width=1280, max_height=6000)
 
 
 def console_problems(driver: webdriver.Chrome) -> list[str]:
