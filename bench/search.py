@@ -19,6 +19,9 @@ engine:
   ``open_dir`` + ``MultifieldParser`` + ``search``; tantivy: ``Index.open`` +
   ``parse_query`` + ``search``), interleaved; medians, the ratio, and the peak memory of the
   child processes (their own VmHWM: ``ru_maxrss`` of a child counts the parent's pages).
+  The children run with compiled modules (``.pyc``, PYTHONDONTWRITEBYTECODE dropped), after
+  one untimed run each; the report says whether a ``sopdocs search`` loaded Whoosh (the
+  tantivy engine must not, issue 14).
 
     .venv/bin/python bench/search.py                       # quick: 2,000 documents
     .venv/bin/python bench/search.py --sizes 10000,100000 --keep /tmp/sopdocs-bench
@@ -270,6 +273,7 @@ class Figures:
     cpu_bare: list[float] = field(default_factory=list)
     rss_cli: list[float] = field(default_factory=list)
     rss_bare: list[float] = field(default_factory=list)
+    whoosh_cli: list[bool] = field(default_factory=list)
     totals: int = 0
 
 
@@ -362,6 +366,7 @@ class SopdocsEngine(Engine):
 PEAK = (
     "import atexit, sys\n"
     "def _peak():\n"
+    "    sys.stderr.write('\\nWHOOSH %d\\n' % any(m.split('.')[0] == 'whoosh' for m in sys.modules))\n"
     "    try:\n"
     "        with open('/proc/self/status') as fh:\n"
     "            kb = next(l.split()[1] for l in fh if l.startswith('VmHWM'))\n"
@@ -463,13 +468,23 @@ def make_engine(name: str, work: Path) -> Engine:
 # ------------------------------------------------------------------- measuring
 
 
-def run_child(args: list[str]) -> tuple[float, float, float, int]:
-    """(seconds, CPU seconds, peak memory MB, exit code) of one child process. The CPU
-    time (user + system, from ``os.wait4``) depends little on other load on the machine;
-    the peak is as the child reports it, see PEAK (NaN where /proc is missing)."""
+def child_env() -> dict[str, str]:
+    """The environment of the cold runs: as a user's, with compiled modules (``.pyc``)
+    written and used; PYTHONDONTWRITEBYTECODE (set in some shells and CI) would make
+    every child compile every module it imports, about doubling the import time."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_child(args: list[str]) -> tuple[float, float, float, int, bool]:
+    """(seconds, CPU seconds, peak memory MB, exit code, Whoosh imported) of one child
+    process. The CPU time (user + system, from ``os.wait4``) depends little on other load
+    on the machine; the peak is as the child reports it, see PEAK (NaN where /proc is
+    missing)."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=tempfile.gettempdir())
+                            cwd=tempfile.gettempdir(), env=child_env())
     assert proc.stderr is not None
     err = proc.stderr.read().decode("utf-8", "replace")
     cpu = float("nan")
@@ -482,12 +497,15 @@ def run_child(args: list[str]) -> tuple[float, float, float, int]:
         proc.wait()
     seconds = time.perf_counter() - start
     peak = float("nan")
+    whoosh = False
     for line in err.splitlines():
         if line.startswith("PEAK_KB "):
             peak = int(line.split()[1]) / 1024
+        elif line.startswith("WHOOSH "):
+            whoosh = line.split()[1] == "1"
     if proc.returncode:
         print(f"  child failed ({proc.returncode}): {' '.join(args[3:8])}…\n{err[-800:]}")
-    return seconds, cpu, peak, proc.returncode
+    return seconds, cpu, peak, proc.returncode, whoosh
 
 
 def measure_size(engines: list[Engine], docs: Documents, queries: list[BenchQuery],
@@ -526,6 +544,10 @@ def measure_size(engines: list[Engine], docs: Documents, queries: list[BenchQuer
     for engine in engines:
         engine.close()
     cold_queries = [q for q in queries if q.label != "fuzzy"][:cold]
+    for engine in engines:  # untimed: compiled modules written, files in the page cache
+        for args in (engine.cold_cli(queries[0]), engine.cold_bare(queries[0])):
+            if cold and args is not None:
+                run_child(args)
     for q in cold_queries:
         for engine in engines:
             cli, bare = engine.cold_cli(q), engine.cold_bare(q)
@@ -536,11 +558,12 @@ def measure_size(engines: list[Engine], docs: Documents, queries: list[BenchQuer
             if len(fig.cold_cli) % 2:
                 pair.reverse()
             for what, args in pair:
-                seconds, cpu, peak, _code = run_child(args)
+                seconds, cpu, peak, _code, whoosh = run_child(args)
                 if what == "cli":
                     fig.cold_cli.append(seconds * 1000)
                     fig.cpu_cli.append(cpu * 1000)
                     fig.rss_cli.append(peak)
+                    fig.whoosh_cli.append(whoosh)
                 else:
                     fig.cold_bare.append(seconds * 1000)
                     fig.cpu_bare.append(cpu * 1000)
@@ -589,6 +612,8 @@ def report(size: int, engines: list[str], figures: dict[str, Figures], queries: 
         if f.cpu_cli and f.cpu_bare else None, ".2f"))
     row("peak memory sopdocs search / bare, MB", lambda f: (
         f"{max(f.rss_cli):.0f} / {max(f.rss_bare):.0f}" if f.rss_cli and f.rss_bare else "-"))
+    row("Whoosh imported by cold `sopdocs search`", lambda f: (
+        f"{sum(f.whoosh_cli)} of {len(f.whoosh_cli)}" if f.whoosh_cli else "-"))
     row("(sum of the queries' totals)", lambda f: str(f.totals))
 
 

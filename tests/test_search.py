@@ -111,6 +111,43 @@ def test_sastrawi_stems_both_forms_to_kumpul() -> None:
     assert stem("K-2024-0001".lower()) == "k-2024-0001"  # codes are never stemmed
 
 
+def test_sastrawi_version_read_without_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    from sopdocs.search import textanalysis
+
+    assert textanalysis._sastrawi_version() == version("PySastrawi")
+    assert textanalysis.stem_tag().endswith(f"Sastrawi {version('PySastrawi')}")
+
+
+def test_a_stem_session_reads_kept_stems_through_one_connection(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sopdocs.search import textanalysis
+
+    with WhooshIndex(tmp_path / "indeks") as ix:
+        ix.rebuild(DOCS)
+    folder = tmp_path / "indeks"
+    textanalysis.stem.cache_clear()
+    textanalysis._known.clear()
+    textanalysis.use_stems(folder, bulk=False)
+    try:
+        with textanalysis.stem_session():
+            assert textanalysis.stem("pengumpulan") == "kumpul"
+            assert textanalysis.stem("dikumpulkan") == "kumpul"
+            readers = textanalysis._session.readers
+            assert list(readers) == [folder] and readers[folder] is not None
+            with textanalysis.stem_session():  # nested: the same connections
+                assert textanalysis._session.readers is readers
+            con = readers[folder]
+        assert textanalysis._session.readers is None
+        with pytest.raises(sqlite3.ProgrammingError):  # closed on leaving: no file kept open
+            con.execute("SELECT 1")
+    finally:
+        textanalysis._lookup_folders.remove(folder)
+        textanalysis.stem.cache_clear()
+
+
 def test_analyzers() -> None:
     text = "Data dikumpulkan oleh petugas di lapangan, kode K-2024-0001."
     tokens = analyze(text)
@@ -601,3 +638,31 @@ def test_limit_zero_counts_without_hits(ix: SearchIndex, sort: SortOrder) -> Non
     assert everything.total > 0
     assert counts.hits == [] and counts.total == everything.total
     assert counts.by_kind == everything.by_kind
+
+
+def test_records_behave_like_the_dataclasses_they_were() -> None:
+    """IndexedDocument, SearchHit, SearchResults, IndexCounts and IndexHealth are plain
+    classes (importing dataclasses cost every cold search ~15 ms): equality by fields,
+    SearchHit hashable and frozen, mutable results, no shared default list."""
+    import datetime as dt
+
+    from sopdocs.search.base import IndexCounts, IndexHealth, SearchHit, SearchResults
+
+    a = IndexedDocument("d1", "N/1", "sop", "800", "K-1", "Judul", dt.date(2024, 1, 2))
+    b = IndexedDocument("d2", "N/2", "sop", "800", "K-1", "Judul", dt.date(2024, 1, 2))
+    a.people.append("Budi")
+    assert b.people == [] and a != b
+    assert a == IndexedDocument("d1", "N/1", "sop", "800", "K-1", "Judul", dt.date(2024, 1, 2),
+                                people=["Budi"])
+    hit = SearchHit("d1", "N/1", "sop", "Judul", None, "K-1", "p", 1.0, "s")
+    same = SearchHit("d1", "N/1", "sop", "Judul", None, "K-1", "p", 1.0, "s")
+    assert hit == same and len({hit, same}) == 1 and "snippet='s'" in repr(hit)
+    with pytest.raises(AttributeError):
+        hit.title = "lain"  # type: ignore[misc]
+    res = SearchResults("q", [hit], 1, {"sop": 1}, {2024: 1})
+    res.did_you_mean = "x"
+    assert len(res) == 1 and list(res) == [hit] and res.did_you_mean == "x"
+    with pytest.raises(TypeError):
+        hash(res)
+    assert IndexCounts(1, {}, {}) == IndexCounts(1, {}, {})
+    assert not IndexHealth(Path("x"), ["rusak"]).ok and IndexHealth(Path("x"), []).ok

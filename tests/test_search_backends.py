@@ -188,9 +188,30 @@ def test_search_does_not_import_the_rendering_stack(demos: dict[str, Path], engi
     heavy = [m for m in RENDERING_STACK if m in loaded]
     assert heavy == []
     assert ("tantivy" in loaded) == (engine == "tantivy")
+    if engine == "tantivy":  # issue 14: the tantivy engine parses queries without Whoosh
+        assert [m for m in loaded if m.split(".")[0] == "whoosh"] == []
+        assert "sopdocs.search.index" not in loaded and "sopdocs.search.analysis" not in loaded
     # "pendataan" is in the archive: its stem is read from the index's stems.sqlite,
     # Sastrawi (its dictionary takes about 60 ms to load) is not started.
     assert "Sastrawi" not in loaded
+
+
+@pytest.mark.parametrize("query", ['"pengumpulan data"', "kind:surat-tugas pendataan",
+                                   "pengump*", "NOT kuesioner", "rekapitulasi OR disposisi",
+                                   "perusahaan~", "Rahmad Hidayat", "800.1.11.1/015/DTK/2024"])
+def test_tantivy_search_imports_no_whoosh(demos: dict[str, Path], query: str) -> None:
+    """Issue 14: a cold search on tantivy must not pay Whoosh's import (a fresh
+    interpreter per query, as a user runs it). Typos and fuzzy retries included."""
+    work = demos["tantivy"]
+    search(work, "pendataan")  # the tantivy copy is rebuilt by its first search
+    proc = subprocess.run([sys.executable, "-c", _PROBE, "search", query, "--json"],
+                          cwd=work, capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert report["code"] == 0
+    loaded = set(report["modules"])
+    assert "tantivy" in loaded
+    assert [m for m in loaded if m.split(".")[0] == "whoosh"] == [], query
 
 
 def test_cli_names_agree_with_the_archive() -> None:

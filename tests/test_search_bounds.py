@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from whoosh import query
 
-import sopdocs.search.index as search_index
+import sopdocs.search.base as search_base
 from sopdocs.errors import SopdocsError
 from sopdocs.search.index import (
     FUZZY_PREFIX,
@@ -31,6 +31,7 @@ from sopdocs.search.index import (
     SearchIndex,
     make_snippet,
 )
+from sopdocs.search import querylang as ql
 from sopdocs.search.tantivyindex import TantivyIndex
 
 N_DOCS = 300
@@ -126,7 +127,7 @@ def test_wide_prefix_is_capped_with_a_notice(ix: SearchIndex) -> None:
         expanded = ev.expand(query.Prefix("text", "reg"))
     else:
         assert isinstance(ix, TantivyIndex)
-        expanded = ix._expand(ix._searcher(), query.Prefix("text", "reg"))
+        expanded = ix._expand(ix._searcher(), ql.Prefix("text", "reg"))
     assert len(expanded) == MAX_EXPANSION_TERMS < REG_WORDS
     assert expanded[0] == b"reg0000a" and expanded == sorted(expanded)
     # a narrower prefix is complete and says nothing
@@ -171,6 +172,22 @@ def test_unbounded_range_is_capped_with_a_notice(ix: SearchIndex) -> None:
 # ------------------------------------------------------------------------ fuzzy
 
 
+def fuzzy_leaves(q: object) -> list[tuple[int, int]]:
+    """(maxdist, prefix length) of the fuzzy words of a built query: a Whoosh tree
+    (Whoosh engine) or a querylang tree (tantivy engine)."""
+    if isinstance(q, query.Query):
+        return [(f.maxdist, f.prefixlength) for f in q.leaves()
+                if isinstance(f, query.FuzzyTerm)]
+    assert q is not None
+    return [(f.maxdist, f.prefix) for f in ql.leaves(q)  # type: ignore[arg-type]
+            if isinstance(f, ql.Fuzzy)]
+
+
+def leaf_texts(q: object) -> list[str]:
+    leaves = q.leaves() if isinstance(q, query.Query) else ql.leaves(q)  # type: ignore[arg-type]
+    return [getattr(leaf, "text", "") for leaf in leaves]
+
+
 def test_huge_fuzzy_distance_is_clamped(ix: SearchIndex) -> None:
     res = ix.search("pendataan~99")
     assert res.notice is not None
@@ -179,17 +196,17 @@ def test_huge_fuzzy_distance_is_clamped(ix: SearchIndex) -> None:
     assert res.total == same.total > 0 and ids(res) == ids(same) and same.notice is None
     q = ix._build_query("pendataan~99")
     assert q is not None
-    fuzzy = [leaf for leaf in q.leaves() if isinstance(leaf, query.FuzzyTerm)]
-    assert fuzzy and all(f.maxdist == MAX_FUZZY_DISTANCE for f in fuzzy)
-    assert all(f.prefixlength >= FUZZY_PREFIX for f in fuzzy)
-    assert not [leaf for leaf in q.leaves() if getattr(leaf, "text", None) == "9"]
+    fuzzy = fuzzy_leaves(q)
+    assert fuzzy and all(maxdist == MAX_FUZZY_DISTANCE for maxdist, _ in fuzzy)
+    assert all(prefix >= FUZZY_PREFIX for _, prefix in fuzzy)
+    assert "9" not in leaf_texts(q)
 
 
 def test_fuzzy_words_get_the_minimum_prefix(ix: SearchIndex) -> None:
     q = ix._build_query("pendataan~")  # Whoosh's parser gives prefix 0
     assert q is not None
-    fuzzy = [leaf for leaf in q.leaves() if isinstance(leaf, query.FuzzyTerm)]
-    assert fuzzy and all(f.prefixlength == FUZZY_PREFIX and f.maxdist == 1 for f in fuzzy)
+    fuzzy = fuzzy_leaves(q)
+    assert fuzzy and all(prefix == FUZZY_PREFIX and maxdist == 1 for maxdist, prefix in fuzzy)
     assert ix.search("pendataan~").total > 0
 
 
@@ -201,7 +218,7 @@ def test_long_fuzzy_word_is_searched_as_written(ix: SearchIndex) -> None:
     assert res.total == 0 and res.notice is not None
     assert f"lebih dari {MAX_FUZZY_WORD_CHARS} huruf dicari persis" in res.notice
     q = ix._build_query(word + "~2")
-    assert q is not None and not [f for f in q.leaves() if isinstance(f, query.FuzzyTerm)]
+    assert q is not None and not fuzzy_leaves(q)
     long_typo = ix.search("pendatan" * 50)  # no suggestion, no fuzzy retry
     assert long_typo.total == 0 and long_typo.did_you_mean is None and not long_typo.fuzzy
 
@@ -262,7 +279,7 @@ def test_suggestions_out_of_time_keep_the_results(ix: SearchIndex,
     def out_of_time(*args: object, **kwargs: object) -> None:
         raise QueryTimeoutError("habis")
 
-    monkeypatch.setattr(search_index, "_suggest", out_of_time)
+    monkeypatch.setattr(search_base, "_suggest", out_of_time)
     res = ix.search("pendatan")  # misspelled: no hits, spelling help would be next
     assert res.total == 0 and res.did_you_mean is None
     assert res.notice is not None and "batas waktu" in res.notice

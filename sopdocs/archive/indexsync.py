@@ -99,7 +99,7 @@ class IndexSync(CaseStore):
                                    "berjalan), lalu ulangi")
 
     def _with_index(self, action: Any) -> Any:
-        from sopdocs.search.index import IndexNeedsRebuildError
+        from sopdocs.search.base import IndexNeedsRebuildError
 
         idx = self.index()
         try:
@@ -162,7 +162,7 @@ class IndexSync(CaseStore):
         return claimed
 
     def _document(self, case: CaseFile, item: Item, text: str | None = None) -> IndexedDocument:
-        from sopdocs.search.index import IndexedDocument
+        from sopdocs.search.base import IndexedDocument
 
         main = item.main
         if text is None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import textwrap
 from typing import Any, Callable
 
 from sopdocs.cli.archive import archive_arg
@@ -72,7 +70,7 @@ def _direct(args: argparse.Namespace, options: dict[str, Any]) -> Any:
     must be involved (no index yet, updates pending, the index needs a rebuild)."""
     from sopdocs.locations import archive_dir
     from sopdocs.search import open_index
-    from sopdocs.search.index import IndexNeedsRebuildError
+    from sopdocs.search.base import IndexNeedsRebuildError
 
     root = archive_dir(args.archive)
     folder = root / _INDEX_FOLDER
@@ -160,6 +158,9 @@ def _print_table(hits: list[Any]) -> None:
     headings = ["Nomor", "Tanggal", "Jenis", "Judul", "Berkas"]
     rows = [[printable(cell, single_line=True) for cell in
              (h.number or "-", h.date.isoformat() if h.date else "-", h.kind, h.title, h.case_id)] for h in hits]
+    import shutil
+    import textwrap
+
     width = shutil.get_terminal_size((120, 24)).columns
     caps = [34, 10, 14, 40, 24]
     widths = [min(cap, max(len(head), *(len(r[i]) for r in rows))) for i, (head, cap) in enumerate(zip(headings, caps))]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-__all__ = ["STEMS_FILE", "load_all", "lookup", "save"]
+__all__ = ["STEMS_FILE", "load_all", "lookup", "reader", "save"]
 
 STEMS_FILE = "stems.sqlite"
 _MAX_WORD = 64
@@ -76,13 +76,23 @@ def load_all(folder: Path, tag: str) -> dict[str, str]:
         con.close()
 
 
-def lookup(folder: Path, words: list[str], tag: str) -> dict[str, str]:
-    """The kept stems of ``words`` (those found and valid)."""
+def reader(folder: Path, tag: str) -> sqlite3.Connection | None:
+    """An open connection for several :func:`lookup` calls (None when there is no usable
+    file); the caller closes it."""
+    return _connect(Path(folder) / STEMS_FILE, tag, create=False)
+
+
+def lookup(folder: Path, words: list[str], tag: str,
+           con: sqlite3.Connection | None = None) -> dict[str, str]:
+    """The kept stems of ``words`` (those found and valid), through ``con`` (from
+    :func:`reader`) when given, else through a connection opened for this call."""
     if not words:
         return {}
-    con = _connect(Path(folder) / STEMS_FILE, tag, create=False)
+    own = con is None
     if con is None:
-        return {}
+        con = _connect(Path(folder) / STEMS_FILE, tag, create=False)
+        if con is None:
+            return {}
     try:
         out: dict[str, str] = {}
         for word in words:
@@ -93,7 +103,8 @@ def lookup(folder: Path, words: list[str], tag: str) -> dict[str, str]:
     except sqlite3.Error:
         return {}
     finally:
-        con.close()
+        if own:
+            con.close()
 
 
 def save(folder: Path, stems: dict[str, str], tag: str) -> None:

@@ -5,14 +5,16 @@ Indonesian analysis, snippets and did-you-mean as :class:`~sopdocs.search.index.
 only the engine underneath differs. How:
 
 * **Analysis in Python, the index in Rust.** Text is analysed with the project's own
-  analysis (:func:`sopdocs.search.analysis.scan` and the Sastrawi stems), and tantivy gets
+  analysis (:func:`sopdocs.search.textanalysis.scan` and the Sastrawi stems), and tantivy gets
   the result as space-separated terms in fields tokenized on whitespace. Positions are
   those of Whoosh (stop words take none); the parts of compound tokens ("k-2024-0001" ->
   "2024") follow the positional terms after a separator, so a word finds its compounds
   as in Whoosh and field lengths are the same.
-* **One query language.** Queries are parsed by the same
-  :class:`~sopdocs.search.index.QueryBuilder` (Whoosh's parser with the project's rules
-  and bounds), and the resulting tree is translated into tantivy queries. Wildcards,
+* **One query language, no Whoosh.** Queries are parsed by
+  :func:`sopdocs.search.querylang.build_query` into the tree Whoosh's
+  :class:`~sopdocs.search.index.QueryBuilder` makes (the same language, bounds and
+  messages; only rare syntax is handed to Whoosh's parser), and the tree is translated
+  into tantivy queries. A search imports neither Whoosh nor the Whoosh engine. Wildcards,
   prefixes, ranges and fuzzy words are expanded here from the term dictionary (at most
   :data:`~sopdocs.search.index.MAX_EXPANSION_TERMS` words, alphabetical, with the same
   notice), spelling suggestions use the same code on an adapter of the term dictionary.
@@ -28,50 +30,41 @@ only the engine underneath differs. How:
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
 import os
 import re
-import shutil
-import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from whoosh import query
-from whoosh.support.levenshtein import levenshtein
-from whoosh.util.times import long_to_datetime
-
 from sopdocs.errors import Problem, SopdocsError, ValidationError
-from sopdocs.search.analysis import scan, terms_of, use_stems
-from sopdocs.search.index import (
+from sopdocs.search import querylang as ql
+from sopdocs.search.base import (
     MAX_EXPANSION_TERMS,
-    IndexCounts,
+    QUERY_TIME_BUDGET_SECONDS,
     IndexedDocument,
     IndexHealth,
     IndexLockedError,
     IndexNeedsRebuildError,
-    QueryBuilder,
     SearchError,
     SearchHit,
-    SearchIndex,
     SearchResults,
     SortOrder,
     _Budget,
     _Engine,
-    _expansion_notice,
-    _filter_query,
     _FolderLock,
-    _fuzzy,
-    _highlight_terms,
+    RLock,
     _literal_prefix,
+    _random_hex,
     _rename_retry,
     check_search_args,
     correct_query,
     keep_stems,
     make_snippet,
-    QUERY_TIME_BUDGET_SECONDS,
 )
+from sopdocs.search.querylang import levenshtein
+from sopdocs.search.textanalysis import in_stem_session, scan, terms_of, use_stems
 
 try:
     import tantivy
@@ -207,16 +200,15 @@ class TantivyIndex(_Engine):
         self.lock_timeout = lock_timeout
         self.time_budget = time_budget
         self._lock = _FolderLock(self.folder.with_name(self.folder.name + ".lock"), lock_timeout)
-        self._mutex = threading.RLock()
+        self._mutex = RLock()
         self._schema = _schema()
-        self._queries = QueryBuilder()
         use_stems(self.folder, bulk=False)
         self._ix: Any = None
         self._problem: str | None = None
         self._marker_stamp: tuple[int, int] | None = None
         self._meta_stamp: tuple[int, int] | None = None
         self._budget = _Budget()
-        self._expansions: dict[tuple[Any, ...], list[bytes]] = {}
+        self._expansions: dict[ql.Node, list[bytes]] = {}
         self._open()
 
     # ------------------------------------------------------------------ opening
@@ -319,12 +311,12 @@ class TantivyIndex(_Engine):
                               key=lambda p: p.stat().st_mtime_ns)
             if complete and self._inspect(complete[-1]) is None:
                 if self.folder.exists():
-                    _rename_retry(self.folder, parent / f"{name}.old-{uuid.uuid4().hex[:8]}")
+                    _rename_retry(self.folder, parent / f"{name}.old-{_random_hex(4)}")
                 _rename_retry(complete[-1], self.folder)
             elif not self.folder.exists() and olds:
                 _rename_retry(max(olds, key=lambda p: p.stat().st_mtime_ns), self.folder)
             for p in list(parent.glob(f"{name}.new-*")) + list(parent.glob(f"{name}.old-*")):
-                shutil.rmtree(p, ignore_errors=True)
+                _rmtree(p)
 
     def _require(self) -> Any:
         if self._problem is not None or self._ix is None:
@@ -422,7 +414,7 @@ class TantivyIndex(_Engine):
         threads = max(1, threads)
         with self._lock.hold():
             use_stems(self.folder, bulk=True)
-            new = parent / f"{name}.new-{uuid.uuid4().hex[:8]}"
+            new = parent / f"{name}.new-{_random_hex(4)}"
             count = 0
             try:
                 new.mkdir()
@@ -449,7 +441,7 @@ class TantivyIndex(_Engine):
                 keep_stems(new, everything=True)
                 _write_marker(new)
             except BaseException:
-                shutil.rmtree(new, ignore_errors=True)
+                _rmtree(new)
                 raise
             self._swap_in(new)
         return count
@@ -488,6 +480,7 @@ class TantivyIndex(_Engine):
             return f"isi indeks rusak ({type(exc).__name__}: {exc})"
         return None
 
+    @in_stem_session
     def search(
         self,
         query: str,
@@ -505,8 +498,8 @@ class TantivyIndex(_Engine):
         check_search_args(sort, date_from, date_to, limit, offset, year)
         qstring = (query or "").strip()
         notices: list[str] = []
-        q = self._queries.build(qstring, notices)
-        filt = _filter_query(kind, date_from, date_to, classification, office, year)
+        q = ql.build_query(qstring, notices)
+        filt = ql.filter_query(kind, date_from, date_to, classification, office, year)
         with self._mutex:
             searcher = self._searcher()
             budget = _Budget(self.time_budget, qstring, notices)
@@ -528,12 +521,13 @@ class TantivyIndex(_Engine):
                 self._budget = _Budget()
                 self._expansions = {}
 
-    def _build_query(self, qstring: str, notices: list[str] | None = None
-                     ) -> query.Query | None:
-        return self._queries.build(qstring, notices)
+    def _build_query(self, qstring: str, notices: list[str] | None = None) -> ql.Node | None:
+        return ql.build_query(qstring, notices)
+    def _fuzzy_query(self, q: ql.Node) -> ql.Node | None:
+        return ql.fuzzy_query(q)
 
 
-    def _run(self, searcher: Any, q: query.Query, filt: query.Query | None, limit: int,
+    def _run(self, searcher: Any, q: ql.Node, filt: ql.Node | None, limit: int,
              sort: SortOrder, qstring: str, offset: int) -> SearchResults:
         tv = tantivy
         self._budget.check()
@@ -543,7 +537,7 @@ class TantivyIndex(_Engine):
                 (tv.Occur.Must, main),
                 (tv.Occur.Must, tv.Query.const_score_query(self._translate(searcher, filt), 0.0)),
             ])
-        everything = isinstance(q, query.Every)
+        everything = isinstance(q, ql.Every)
         # tantivy panics on a limit of 0 (counts only): ask for one hit and drop it below.
         fetch = max(limit, 1)
         if sort == "relevance" and not everything:
@@ -564,7 +558,7 @@ class TantivyIndex(_Engine):
                                   for b in aggs["kind"]["buckets"] if b["key"] != ""))
             by_year = dict(sorted((int(b["key"]), int(b["doc_count"]))
                                   for b in aggs["year"]["buckets"] if str(b["key"]).isdigit()))
-        terms = _highlight_terms(q, lambda mq: self._expand(searcher, mq))
+        terms = self._highlight_terms(searcher, q)
         hits = []
         for score, address in found.hits[:limit]:
             doc = searcher.doc(address)
@@ -583,86 +577,77 @@ class TantivyIndex(_Engine):
 
     # -------------------------------------------------------------- translation
 
-    def _translate(self, searcher: Any, q: query.Query) -> Any:
-        """The tantivy query for a Whoosh query tree (see the module docstring)."""
+    def _translate(self, searcher: Any, q: ql.Node) -> Any:
+        """The tantivy query for a query tree (see the module docstring)."""
         tv = tantivy
         Q, Occur = tv.Query, tv.Occur
-        t = type(q)
-        boost = getattr(q, "boost", 1.0) or 1.0
+        boost = q.boost or 1.0
         out: Any
-        if q is query.NullQuery or t is type(query.NullQuery):
+        if q is ql.Null:
             return Q.empty_query()
-        if t is query.Every:
+        if isinstance(q, ql.Every):
             return Q.all_query()
-        if t is query.Term:
-            out = self._term(q.fieldname, q.text)
-        elif t is query.Require:  # "a REQUIRE b": both, scored by a
+        if isinstance(q, ql.Term):
+            out = self._term(q.field, q.text)
+        elif isinstance(q, ql.Require):  # "a REQUIRE b": both, scored by a
             out = Q.boolean_query([
                 (Occur.Must, self._translate(searcher, q.a)),
                 (Occur.Must, Q.const_score_query(self._translate(searcher, q.b), 0.0))])
-        elif t is query.And:
-            subs = [self._translate(searcher, s) for s in q.subqueries]
+        elif isinstance(q, ql.And):
+            subs = [self._translate(searcher, s) for s in q.subs]
             out = Q.boolean_query([(Occur.Must, s) for s in subs]) if subs else Q.empty_query()
-        elif t is query.Or:
-            subs = [self._translate(searcher, s) for s in q.subqueries]
-            minmatch = getattr(q, "minmatch", 0) or 0
+        elif isinstance(q, ql.Or):
+            subs = [self._translate(searcher, s) for s in q.subs]
             if not subs:
                 return Q.empty_query()
             out = Q.boolean_query([(Occur.Should, s) for s in subs],
-                                  minmatch if minmatch > 1 else None)
-        elif t is query.Not:
+                                  q.minmatch if q.minmatch > 1 else None)
+        elif isinstance(q, ql.Not):
             out = Q.boolean_query([(Occur.Must, Q.all_query()),
-                                   (Occur.MustNot, self._translate(searcher, q.query))])
-        elif t is query.AndNot:
+                                   (Occur.MustNot, self._translate(searcher, q.sub))])
+        elif isinstance(q, ql.AndNot):
             out = Q.boolean_query([(Occur.Must, self._translate(searcher, q.a)),
                                    (Occur.MustNot, self._translate(searcher, q.b))])
-        elif t is query.AndMaybe:
+        elif isinstance(q, ql.AndMaybe):
             out = Q.boolean_query([(Occur.Must, self._translate(searcher, q.a)),
                                    (Occur.Should, self._translate(searcher, q.b))])
-        elif t is query.Phrase:
+        elif isinstance(q, ql.Phrase):
             out = self._phrase(q)
-        elif isinstance(q, (query.DateRange, query.NumericRange)) and q.fieldname == "date":
-            start = _as_datetime(q.start)
-            end = _as_datetime(q.end)
+        elif isinstance(q, ql.DateRange):
             out = Q.const_score_query(Q.range_query(
                 self._schema, "date", tv.FieldType.Date,
-                start if start is not None else tv.MIN_DATETIME,
-                end if end is not None else tv.MAX_DATETIME,
+                q.start if q.start is not None else tv.MIN_DATETIME,
+                q.end if q.end is not None else tv.MAX_DATETIME,
                 include_lower=not q.startexcl, include_upper=not q.endexcl), 1.0)
-        elif isinstance(q, query.MultiTerm):
+        elif isinstance(q, ql.MultiTerm):
             words = [b.decode("utf-8") for b in self._expand(searcher, q)]
-            fieldname = q.field()
+            fieldname = q.field
             if not words or fieldname not in _TEXT_FIELDS + _ID_FIELDS:
                 return Q.empty_query()
-            if isinstance(q, (query.TermRange, query.NumericRange)):  # constant score
+            if isinstance(q, ql.TermRange):  # constant score
                 return Q.const_score_query(Q.term_set_query(self._schema, fieldname, words), boost)
             if len(words) == 1:
                 out = self._term(fieldname, words[0])
             else:
                 out = Q.boolean_query([(Occur.Should, self._term(fieldname, w)) for w in words])
-        elif hasattr(q, "subqueries"):
-            subs = [self._translate(searcher, s) for s in q.subqueries]
-            out = Q.boolean_query([(Occur.Must, s) for s in subs]) if subs else Q.empty_query()
-        else:
+        else:  # pragma: no cover - every node type is handled above
             raise SearchError(f"pencarian: bagian kueri {q!r} tidak didukung mesin tantivy")
         if boost != 1.0:
             out = Q.boost_query(out, boost)
         return out
 
-    def _term(self, fieldname: str, text: Any) -> Any:
+    def _term(self, fieldname: str, text: str) -> Any:
         Q = tantivy.Query
         if fieldname not in _TEXT_FIELDS + _ID_FIELDS:
             return Q.empty_query()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8")
-        out = Q.term_query(self._schema, fieldname, str(text))
+        out = Q.term_query(self._schema, fieldname, text)
         field_boost = _BOOSTS.get(fieldname)
         return Q.boost_query(out, field_boost) if field_boost else out
 
-    def _phrase(self, q: query.Phrase) -> Any:
+    def _phrase(self, q: ql.Phrase) -> Any:
         Q = tantivy.Query
-        fieldname = q.fieldname
-        words = [w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in q.words]
+        fieldname = q.field
+        words = list(q.words)
         if fieldname not in ("title", "text", "people") or not words:
             return Q.empty_query()
         if len(words) == 1:
@@ -672,44 +657,44 @@ class TantivyIndex(_Engine):
         field_boost = _BOOSTS.get(fieldname)
         return Q.boost_query(out, field_boost) if field_boost else out
 
-    def _expand(self, searcher: Any, q: query.MultiTerm) -> list[bytes]:
-        """The indexed words (sorted, utf-8) ``q`` stands for: at most
+    def _expand(self, searcher: Any, q: ql.Node) -> list[bytes]:
+        """The indexed words (sorted, utf-8) a word pattern ``q`` stands for: at most
         MAX_EXPANSION_TERMS, the first ones alphabetically, with a notice past that."""
-        key = (type(q), q.field(), repr(q))
-        cached = self._expansions.get(key)
+        cached = self._expansions.get(q)
         if cached is not None:
             return cached
-        fieldname = q.field()
         check = self._budget.check
         found: list[str] = []
+        fieldname = getattr(q, "field", None)
         if fieldname in _TEXT_FIELDS + _ID_FIELDS:
-            if isinstance(q, query.FuzzyTerm):
+            assert isinstance(fieldname, str)
+            if isinstance(q, ql.Fuzzy):
                 lexicon = _Lexicon(searcher, check)
-                found = sorted(lexicon.terms_within(fieldname, q.text, int(q.maxdist),
-                                                    int(q.prefixlength)))
-            elif isinstance(q, query.Prefix):
+                found = sorted(lexicon.terms_within(fieldname, q.text, q.maxdist, q.prefix))
+            elif isinstance(q, ql.Prefix):
                 found = self._scan(searcher, fieldname, q.text, None)
-            elif isinstance(q, query.PatternQuery):
-                pattern = re.compile(q._get_pattern())
+            elif isinstance(q, ql.Wildcard):
+                pattern = re.compile(_wildcard_pattern(q.text))
                 found = self._scan(searcher, fieldname, _literal_prefix(q.text), pattern.match)
-            elif isinstance(q, (query.TermRange, query.NumericRange)):
-                start = "" if q.start is None else str(q.start)
-                end = None if q.end is None else str(q.end)
+            elif isinstance(q, ql.TermRange):
+                start = q.start or ""
+                end = q.end
+                startexcl, endexcl = q.startexcl, q.endexcl
                 common = os.path.commonprefix([start, end]) if end is not None else ""
 
                 def in_range(term: str) -> bool:
-                    if start and (term < start or (q.startexcl and term == start)):
+                    if start and (term < start or (startexcl and term == start)):
                         return False
-                    if end is not None and (term > end or (q.endexcl and term == end)):
+                    if end is not None and (term > end or (endexcl and term == end)):
                         return False
                     return True
                 found = self._scan(searcher, fieldname, common, in_range)
         found = [w for w in found if w != _SEPARATOR]
         if len(found) > MAX_EXPANSION_TERMS:
-            self._budget.note(_expansion_notice(q))
+            self._budget.note(ql.expansion_notice(q))
             found = found[:MAX_EXPANSION_TERMS]
         out = [w.encode("utf-8") for w in found]
-        self._expansions[key] = out
+        self._expansions[q] = out
         return out
 
     def _scan(self, searcher: Any, fieldname: str, prefix: str,
@@ -729,19 +714,40 @@ class TantivyIndex(_Engine):
                     break
         return out
 
+    def _highlight_terms(self, searcher: Any, q: ql.Node) -> frozenset[str]:
+        """Words to mark in snippets (``index._highlight_terms``): the words of the
+        query in title, text and names, word patterns expanded (bounded)."""
+        terms: set[str] = set()
+        for leaf in ql.leaves(q):
+            if getattr(leaf, "field", None) not in ("title", "text", "people"):
+                continue
+            if isinstance(leaf, ql.Term):
+                terms.update(leaf.text.split(" "))
+            elif isinstance(leaf, ql.Phrase):
+                for word in leaf.words:
+                    terms.update(word.split(" "))
+            elif isinstance(leaf, ql.MultiTerm):
+                for btext in self._expand(searcher, leaf):
+                    terms.update(btext.decode("utf-8").split(" "))
+        return frozenset(terms)
 
-def _as_datetime(value: Any) -> dt.datetime | None:
-    """A bound of a Whoosh date range (a datetime, or Whoosh's long: microseconds
-    since year 1) as a datetime."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return long_to_datetime(int(value))
+
+def _wildcard_pattern(text: str) -> str:
+    """The regular expression of a Whoosh wildcard (``*`` any run, ``?`` one character;
+    Whoosh's ``Wildcard._get_pattern``)."""
+    return fnmatch.translate(text)
+
+
+def _rmtree(path: Path) -> None:
+    import shutil  # not at import: a search seldom needs it
+
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_marker(folder: Path) -> None:
-    data = {"engine": _ENGINE, "build": uuid.uuid4().hex,
+    data = {"engine": _ENGINE, "build": _random_hex(16),
             "schema_version": TANTIVY_SCHEMA_VERSION,
             "created": dt.datetime.now().isoformat(timespec="seconds")}
-    tmp = folder / f"{_MARKER}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = folder / f"{_MARKER}.{_random_hex(4)}.tmp"
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, folder / _MARKER)
