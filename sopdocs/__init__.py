@@ -28,7 +28,7 @@ _API: dict[str, str] = {
     # numbers, archive, search
     "Register": "numbering.register", "NumberingRule": "numbering.register",
     "Archive": "archive.archive", "NewDocument": "archive.archive",
-    "IndexedDocument": "search.index", "WhooshIndex": "search.index",
+    "IndexedDocument": "search.base", "WhooshIndex": "search.index",
     # document kinds and the one path every numbered document goes through
     "DocumentKind": "kinds.registry", "register_kind": "kinds.registry", "document_kinds": "kinds.registry",
     "render_definition": "workflow.issue", "rebuild_register": "workflow.issue",

@@ -8,10 +8,12 @@ the definition models; the kinds' light records must match the kinds their modul
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +135,119 @@ def test_number_take_imports_no_kind_module(tmp_path: Path, example_copy: Path) 
     loaded_kinds = sorted(name for name in modules
                           if name.startswith("sopdocs.kinds.") and name not in ("sopdocs.kinds.registry",))
     assert loaded_kinds == []
+
+
+# --------------------------------------------------------------------------- one command, one module
+
+#: Imported by no ``number take`` and no tantivy ``search``: the models, the document
+#: engine, the index engine they do not use, the kinds' own modules.
+NOT_FOR_SHORT_COMMANDS = ("pydantic", "pydantic_core", "docx", "docxtpl", "jinja2", "holidays", "matplotlib",
+                          "openpyxl", "pypdf", "sopdocs.kinds.sop", "sopdocs.kinds.surattugas", "sopdocs.kinds.kuesioner",
+                          "sopdocs.kinds.notadinas", "sopdocs.kinds.disposisi", "sopdocs.docx.render",
+                          "sopdocs.definitions.profile", "sopdocs.definitions.settingsmodel", "sopdocs.workflow.activity")
+
+
+def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in modules if any(name == n or name.startswith(n + ".") for n in names))
+
+
+def test_the_command_table_matches_the_modules() -> None:
+    """``COMMANDS`` (names, order, help lines) says what the modules register."""
+    import argparse
+    import importlib
+
+    from sopdocs import cli
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    listed = [(action.dest, action.help) for action in sub._choices_actions]
+    assert listed == [(name, help_line) for name, (_, help_line) in cli.COMMANDS.items()]
+    for module in {module for module, _ in cli.COMMANDS.values()}:
+        alone = argparse.ArgumentParser()
+        names = alone.add_subparsers()
+        importlib.import_module(f"sopdocs.cli.{module}").add_parser(names, cli._templates_arg)
+        assert sorted(names.choices) == sorted(n for n, (m, _) in cli.COMMANDS.items() if m == module), module
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["render", "--help"], ["number", "take", "--help"], ["search", "--help"], ["demo", "--help"], [],
+    ["bukan-perintah"], ["--version"], ["--vers"], ["-x"], ["search"], ["schema", "bukan"], ["--help", "render"],
+    ["render", "nota-dinas", "x.yaml"], ["number", "list", "--year", "abc"], ["search", "x", "--limit", "zz"],
+    ["--", "render"], ["number", "take", "surat-tugas", "--date", "8 Januari 2024"], ["search", "kata", "--json"],
+    ["templates"], ["import", "sop", "x.docx", "-o", "x.yaml"], ["archive", "verify"], ["search", "x", "render"],
+    ["run", "demo"], ["search", "--kind"],
+])
+def test_a_parser_for_one_command_parses_as_the_whole_one(argv: list[str], capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from sopdocs import cli
+
+    monkeypatch.setenv("COLUMNS", "100")
+
+    def parse(parser: Any) -> tuple[object, str, str]:
+        try:
+            result: object = sorted((key, repr(value)) for key, value in vars(parser.parse_args(argv)).items())
+        except SystemExit as stop:
+            result = stop.code
+        out = capsys.readouterr()
+        return result, out.out, out.err
+
+    assert parse(cli.build_parser(argv)) == parse(cli.build_parser())
+
+
+def test_number_take_imports_only_what_it_needs(tmp_path: Path, example_copy: Path) -> None:
+    argv = ["number", "take", "surat-tugas", "--date", "8 Januari 2024", "--subject", "Uji",
+            "--profil", str(example_copy / "profil.yaml"), "--archive", str(tmp_path / "arsip")]
+    modules = modules_after("from sopdocs.cli import main\ncode = main(sys.argv[1:])\nassert code == 0", *argv)
+    assert "sopdocs.definitions.quickprofile" in modules  # the probe worked
+    assert loaded(modules, NOT_FOR_SHORT_COMMANDS + ("whoosh", "tantivy", "sopdocs.search")) == []
+    assert loaded(modules, ("sopdocs.cli",)) == ["sopdocs.cli", "sopdocs.cli.number"]
+
+
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An archive holding one surat tugas, indexed by Whoosh, and a copy indexed by tantivy."""
+    work = tmp_path_factory.mktemp("startup")
+    examples = ROOT / "examples"
+    whoosh = work / "arsip"
+    sopdocs = [sys.executable, "-m", "sopdocs"]
+    subprocess.run([*sopdocs, "render", "surat-tugas", str(examples / "surat-tugas.yaml"), "-o", str(work / "out"),
+                    "--profil", str(examples / "profil.yaml"), "--archive", str(whoosh)], check=True, cwd=ROOT,
+                   capture_output=True)
+    tantivy = work / "arsip-tantivy"
+    shutil.copytree(whoosh, tantivy)
+    (tantivy / "pengaturan.yaml").write_text("indeks: tantivy\n", encoding="utf-8")
+    subprocess.run([*sopdocs, "archive", "reindex", "--archive", str(tantivy)], check=True, cwd=ROOT,
+                   capture_output=True)
+    return {"whoosh": whoosh, "tantivy": tantivy}
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "tantivy"])
+def test_search_imports_only_what_it_needs(archives: dict[str, Path], engine: str) -> None:
+    argv = ["search", "pendataan", "--archive", str(archives[engine]), "--json"]
+    modules = modules_after("from sopdocs.cli import main\ncode = main(sys.argv[1:])\nassert code == 0", *argv)
+    assert "sopdocs.search" in modules  # the probe worked
+    assert engine in modules
+    unused = "tantivy" if engine == "whoosh" else "whoosh"
+    assert loaded(modules, NOT_FOR_SHORT_COMMANDS + (unused, "yaml", "sopdocs.numbering", "sopdocs.workflow")) == []
+    assert {"sopdocs.cli", "sopdocs.cli.search"} <= set(loaded(modules, ("sopdocs.cli",))) <= {
+        "sopdocs.cli", "sopdocs.cli.archive", "sopdocs.cli.search"}  # (search borrows archive's --archive)
+
+
+@pytest.mark.parametrize("columns", [None, "40", "100", "0", "-3", "abc", ""])
+def test_the_help_is_as_wide_as_shutil_says(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    """The CLI's formatter sizes the help without importing shutil, with shutil's answer."""
+    import shutil
+
+    from sopdocs.cli import terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns() == shutil.get_terminal_size().columns
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["number", "--help"]])
+def test_help_does_not_import_shutil(argv: list[str]) -> None:
+    modules = modules_after("from sopdocs.cli import main\nsys.exit(main(sys.argv[1:]))", *argv)
+    assert "argparse" in modules and "shutil" not in modules and "bz2" not in modules

@@ -428,7 +428,7 @@ class Ingest(IndexSync):
                     try:
                         _person(person, f"people[{n}]")
                     except ValidationError as exc:
-                        problems.extend(replace(p, file=where) for p in exc.problems)
+                        problems.extend(p.replace(file=where) for p in exc.problems)
         if problems:
             raise ValidationError(problems)
 

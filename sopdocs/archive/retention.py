@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 
-from sopdocs.definitions.profile import Retensi
+if TYPE_CHECKING:  # the models (pydantic) are not needed to read a case file
+    from sopdocs.definitions.profile import Retensi
 
 
 @dataclass(frozen=True)

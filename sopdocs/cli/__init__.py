@@ -53,8 +53,39 @@ def overwrite_arg(parser: argparse.ArgumentParser) -> None:
                         help="timpa berkas keluaran yang sudah ada (hanya berkas sejenis; arsip tidak pernah ditimpa)")
 
 
+def terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil: ``$COLUMNS``, else
+    the width of the terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as the terminal. argparse builds a formatter for
+    every argument added and sizes it with ``shutil``, whose import (with bz2 and lzma)
+    costs every command about 3 ms; this one asks the terminal directly, the same way."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         terminal_columns() - 2 if width is None else width)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with errors on one line in the CLI's own form: ``galat: ...``, exit 2."""
+    """argparse with errors on one line in the CLI's own form: ``galat: ...``, exit 2; the
+    subcommands' parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(USER_ERROR, f"galat: {printable(self.prog)}: {printable(message, single_line=True)} "
@@ -70,9 +101,32 @@ def _templates_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The commands, in the order ``sopdocs --help`` lists them: name -> (module of
+#: ``sopdocs.cli`` that builds its parser and runs it, the one-line help of the listing).
+#: A run imports only the module of its own command; the others appear in the parser by
+#: name and help only (``tests/test_startup.py`` checks these lines against the modules).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("run", "jalankan SOP pendataan untuk satu kegiatan: semua dokumen, diarsipkan"),
+    "demo": ("run", "contoh lengkap: jalankan kegiatan contoh ke ./archive lalu cari"),
+    "render": ("render", "buat dokumen dari berkas definisi (YAML)"),
+    "number": ("number", "register nomor naskah dinas (ambil, pesan, batalkan, catat dokumen, daftar)"),
+    "recap": ("recap", "rekap jawaban kuesioner (CSV/XLSX) menjadi nota dinas kepada pimpinan"),
+    "archive": ("archive", "arsip: berkas kegiatan, keutuhan (fixity), daftar arsip"),
+    "search": ("search", "cari dokumen di arsip (isi, judul, nomor, nama, NIP)"),
+    "serve": ("serve", "buka arsip di peramban (aplikasi web lokal)"),
+    "verify": ("verify", "periksa keaslian dokumen dari kode QR-nya (.docx, PDF, foto)"),
+    "import": ("importsop", "impor SOP dari berkas Word buatan tangan menjadi definisi YAML"),
+    "schema": ("schema", "cetak JSON Schema berkas definisi"),
+    "templates": ("templates", "periksa templat Word sendiri"),
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``sopdocs`` parser. Given the arguments, only the command they name gets its
+    full parser (its module imported); without them, every command does."""
+    import importlib
+
     from sopdocs import __version__
-    from sopdocs.cli import archive, importsop, number, recap, render, run, schema, search, serve, templates, verify
 
     parser = Parser(
         prog="sopdocs",
@@ -81,9 +135,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sopdocs {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
     sub.required = True
-    for module in (run, render, number, recap, archive, search, serve, verify, importsop, schema, templates):
-        module.add_parser(sub, _templates_arg)
+    wanted = {module for module, _ in COMMANDS.values()} if argv is None else _command_module(argv)
+    # A command given first is parsed by its own parser alone: the others are not needed
+    # even by name (they show only in the top-level help and its errors).
+    alone = argv is not None and len(argv) > 0 and argv[0] in COMMANDS
+    built: set[str] = set()
+    for name, (module, help_line) in COMMANDS.items():
+        if module not in wanted:
+            if not alone:
+                sub.add_parser(name, help=help_line)
+        elif module not in built:
+            importlib.import_module(f"sopdocs.cli.{module}").add_parser(sub, _templates_arg)
+            built.add(module)
     return parser
+
+
+def _command_module(argv: Sequence[str]) -> set[str]:
+    """The module of the command ``argv`` runs (its first word that is not an option: the
+    options before a command take no value); none when it names no command."""
+    word = next((argument for argument in argv if not argument.startswith("-")), None)
+    entry = COMMANDS.get(word) if word is not None else None
+    return {entry[0]} if entry is not None else set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if bad is not None:
         print(f"galat: {bad}", file=sys.stderr)
         return USER_ERROR
-    parser = build_parser()
+    parser = build_parser(arguments)
     args = parser.parse_args(arguments)
     try:
         return int(args.func(args) or 0)

@@ -10,9 +10,7 @@ profile (``--profil``, else ``SOPDOCS_PROFILE``): it says how each kind is numbe
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 import os
 import sys
@@ -116,19 +114,34 @@ def add_parser(sub: Any, templates_arg: Callable[[argparse.ArgumentParser], None
 # --------------------------------------------------------------------------- helpers
 
 
+def _profile_path(args: argparse.Namespace) -> Path:
+    if args.profile is not None:
+        return Path(args.profile)
+    env = os.environ.get("SOPDOCS_PROFILE", "").strip()
+    if not env:
+        raise SopdocsError(
+            "profil instansi tidak disebut: beri --profil BERKAS atau set SOPDOCS_PROFILE "
+            "(profil menentukan kode klasifikasi dan pola nomor)"
+        )
+    return Path(env)
+
+
 def _profile(args: argparse.Namespace) -> tuple[Any, Path]:
     from sopdocs.definitions.profile import load_profile
 
-    path = args.profile
-    if path is None:
-        env = os.environ.get("SOPDOCS_PROFILE", "").strip()
-        if not env:
-            raise SopdocsError(
-                "profil instansi tidak disebut: beri --profil BERKAS atau set SOPDOCS_PROFILE "
-                "(profil menentukan kode klasifikasi dan pola nomor)"
-            )
-        path = Path(env)
+    path = _profile_path(args)
     profile, problems = load_profile(path)
+    warn(problems)
+    return profile, path
+
+
+def _numbering_profile(args: argparse.Namespace) -> tuple[Any, Path]:
+    """The profile for taking a number: read quickly when it is plainly valid (checked as
+    strictly as :func:`_profile`; see :mod:`sopdocs.definitions.quickprofile`)."""
+    from sopdocs.definitions.quickprofile import load_numbering_profile
+
+    path = _profile_path(args)
+    profile, problems = load_numbering_profile(path)
     warn(problems)
     return profile, path
 
@@ -210,6 +223,9 @@ def agenda_table(rows: Sequence[dict[str, str]]) -> str:
 def agenda_csv(rows: Sequence[dict[str, str]]) -> str:
     """The agenda book as CSV; cells a spreadsheet would run as a formula start with ``'``
     (:func:`sopdocs.outputs.spreadsheet_cell`)."""
+    import csv
+    import io
+
     from sopdocs.numbering.register import AGENDA_COLUMNS
 
     out = io.StringIO()
@@ -232,7 +248,7 @@ def run_take(args: argparse.Namespace) -> int:
     from sopdocs.numbering.rules import document_reference
     from sopdocs.workflow.issue import take_checked
 
-    profile, path = _profile(args)
+    profile, path = _numbering_profile(args)
     document: str | None = None
     if args.document:
         doc = Path(args.document)
@@ -251,7 +267,7 @@ def run_take(args: argparse.Namespace) -> int:
 def run_reserve(args: argparse.Namespace) -> int:
     from sopdocs.workflow.issue import take_checked
 
-    profile, path = _profile(args)
+    profile, path = _numbering_profile(args)
     issued = take_checked(
         profile, args.kind, date=_date(args.date), subject=args.subject, archive=args.archive,
         user=args.user, profile_file=path, reserve=True, on_wait=_say_waiting,

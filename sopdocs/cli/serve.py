@@ -59,9 +59,7 @@ def _port(text: str) -> int:
 def set_password(archive: Path, password: str) -> Path:
     """Write the salted hash of ``password`` into ``<archive>/pengaturan.yaml`` (atomically;
     other lines kept; the result is validated before it replaces the file)."""
-    from sopdocs.definitions.archivesettings import SETTINGS_FILE, ArchiveSettings
-    from sopdocs.definitions.validation import validate
-    from sopdocs.definitions.yamlload import parse_yaml
+    from sopdocs.definitions.archivesettings import SETTINGS_FILE, parse_settings
     from sopdocs.fsutil import atomic_write_text
     from sopdocs.web.security import hash_password, password_problem
 
@@ -76,7 +74,7 @@ def set_password(archive: Path, password: str) -> Path:
     lines = [line for line in old.splitlines() if not line.startswith(f"{PASSWORD_KEY}:")]
     lines.append(f"{PASSWORD_KEY}: {json.dumps(hashed)}")
     text = "\n".join(lines) + "\n"
-    settings, _ = validate(ArchiveSettings, parse_yaml(text, str(path)))
+    settings = parse_settings(text, str(path))
     if getattr(settings, PASSWORD_KEY) != hashed:
         raise SopdocsError(f"{path}: {PASSWORD_KEY} tidak terbaca kembali")
     return atomic_write_text(path, text)

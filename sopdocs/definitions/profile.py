@@ -15,13 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sopdocs.indonesian.dates import DateStyle
 from sopdocs.errors import Problem
 from sopdocs.definitions.fieldtypes import DaftarTeks, Nip, Tanggal, Teks
-from sopdocs.indonesian.nip import check_nip
+from sopdocs.definitions.profilechecks import PAPER_MM, check_page_form, check_profile, logo_path
 from sopdocs.definitions.validation import validate
 from sopdocs.indonesian.workdays import WorkCalendar
 from sopdocs.definitions.yamlload import YamlDocument, load_yaml, parse_yaml
-
-#: Paper sizes in millimetres (width, height), portrait.
-PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "F4": (215.0, 330.0)}
 
 
 class _Model(BaseModel):
@@ -117,16 +114,6 @@ class UkuranKop(_Model):
     alamat: float = Field(10.0, ge=7.0, le=14.0, description="baris alamat dan kontak (pt)")
 
 
-#: The page-number form: this token is replaced by the number.
-PAGE_TOKEN = "{halaman}"
-#: Longest page-number form.
-MAX_PAGE_FORM_CHARS = 40
-#: Narrowest text width (page width minus left and right margins) and shortest text height
-#: a letter may have, in cm: below that the kop and the signature block do not fit.
-MIN_TEXT_WIDTH_CM = 12.0
-MIN_TEXT_HEIGHT_CM = 18.0
-
-
 class TataLetak(_Model):
     """Page layout every built-in template follows; the rules vary by region, so they are settings."""
 
@@ -142,14 +129,7 @@ class TataLetak(_Model):
     @field_validator("nomor_halaman")
     @classmethod
     def _page_form(cls, value: str) -> str:
-        if value.count(PAGE_TOKEN) != 1:
-            raise ValueError(f'harus memuat {PAGE_TOKEN} tepat satu kali, mis. "- {PAGE_TOKEN} -"')
-        if len(value) > MAX_PAGE_FORM_CHARS:
-            raise ValueError(f"paling panjang {MAX_PAGE_FORM_CHARS} karakter")
-        rest = value.replace(PAGE_TOKEN, "")
-        if "{" in rest or "}" in rest or any(ord(c) < 32 for c in rest):
-            raise ValueError(f"hanya boleh teks biasa di sekitar {PAGE_TOKEN}")
-        return value
+        return check_page_form(value)
 
 
 class Verifikasi(_Model):
@@ -190,9 +170,7 @@ class AgencyProfile(_Model):
 
     @property
     def logo_path(self) -> Path | None:
-        if not self.logo:
-            return None
-        return (self.base_dir / self.logo).resolve()
+        return logo_path(self.base_dir, self.logo)
 
     @property
     def date_style(self) -> DateStyle:
@@ -216,45 +194,8 @@ class AgencyProfile(_Model):
 
 
 def _check(profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:
-    problems: list[Problem] = []
-    if profile.kepala.nip:
-        for warning in check_nip(profile.kepala.nip).warnings:
-            problems.append(doc.problem(("kepala", "nip"), warning, "warning"))
-    logo = profile.logo_path
-    if logo is not None and not logo.is_file():
-        problems.append(doc.problem(("logo",), f"berkas logo tidak ditemukan: {logo}"))
-    if logo is not None and logo.suffix.lower() not in (".png", ".jpg", ".jpeg", ".gif", ".bmp"):
-        problems.append(doc.problem(("logo",), "logo harus berupa gambar PNG, JPG, GIF atau BMP"))
-    problems.extend(_check_layout(profile, doc))
-    for key in profile.hari_libur.tambahan:
-        from sopdocs.indonesian.dates import parse_tanggal
-        from sopdocs.errors import SopdocsError
-
-        try:
-            parse_tanggal(key)
-        except SopdocsError as exc:
-            problems.append(doc.problem(("hari_libur", "tambahan", key), str(exc)))
-    return problems
-
-
-def _check_layout(profile: AgencyProfile, doc: YamlDocument) -> list[Problem]:
-    """Margins that leave room for a letter on the chosen paper (portrait and landscape)."""
-    margin = profile.tata_letak.margin
-    width_cm, height_cm = (v / 10.0 for v in PAPER_MM[profile.kertas])
-    problems = []
-    text_width = width_cm - margin.kiri - margin.kanan
-    if text_width < MIN_TEXT_WIDTH_CM:
-        problems.append(doc.problem(
-            ("tata_letak", "margin", "kiri"),
-            f"margin kiri {margin.kiri:g} cm + kanan {margin.kanan:g} cm menyisakan {text_width:.1f} cm "
-            f"pada kertas {profile.kertas}; isi naskah perlu lebar minimal {MIN_TEXT_WIDTH_CM:g} cm"))
-    text_height = height_cm - margin.atas - margin.bawah
-    if text_height < MIN_TEXT_HEIGHT_CM:
-        problems.append(doc.problem(
-            ("tata_letak", "margin", "atas"),
-            f"margin atas {margin.atas:g} cm + bawah {margin.bawah:g} cm menyisakan {text_height:.1f} cm "
-            f"pada kertas {profile.kertas}; isi naskah perlu tinggi minimal {MIN_TEXT_HEIGHT_CM:g} cm"))
-    return problems
+    return check_profile(doc, nip=profile.kepala.nip, logo=profile.logo_path, paper=profile.kertas,
+                         margin=profile.tata_letak.margin.model_dump(), extra_holidays=profile.hari_libur.tambahan)
 
 
 def load_profile(path: Path) -> tuple[AgencyProfile, list[Problem]]:

@@ -29,8 +29,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lxml import etree
+if TYPE_CHECKING:  # lxml is imported where a document is read: opening an archive does not need it
+    from lxml import etree
 
 from sopdocs.errors import SopdocsError
 
@@ -147,6 +149,8 @@ def _nearest_table(element: etree._Element) -> etree._Element | None:
 
 
 def _parser() -> etree.XMLParser:
+    from lxml import etree
+
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )
@@ -187,6 +191,8 @@ def _has_doctype(data: bytes) -> bool:
 
 def docx_text(path: Path, *, max_part_bytes: int = MAX_PART_BYTES, max_chars: int = MAX_CHARS) -> str:
     """The text of a .docx: body first, then headers, footers, footnotes, endnotes."""
+    from lxml import etree
+
     path = Path(path)
     try:
         mode = os.stat(path).st_mode

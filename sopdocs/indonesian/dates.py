@@ -13,8 +13,8 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from dateutil import parser as _dparser
+from functools import cache
+from typing import Any
 
 from sopdocs.errors import DateError
 
@@ -55,25 +55,38 @@ _MONTHS: dict[str, int] = {f: i + 1 for i, forms in enumerate(_MONTH_FORMS) for 
 _DAYS: dict[str, int] = {f: i for i, forms in enumerate(_DAY_FORMS) for f in forms}
 
 
-class IndonesianParserInfo(_dparser.parserinfo):
-    """dateutil vocabulary for Indonesian: month and day names, filler words, day first."""
+@cache
+def _dateutil() -> tuple[Any, Any]:
+    """dateutil's parser and :class:`IndonesianParserInfo`, its Indonesian vocabulary (made
+    on first use: dateutil is needed only for dates the strict patterns do not read)."""
+    from dateutil import parser as dateutil_parser
 
-    # types-python-dateutil declares these as 2- or 3-tuples; dateutil takes any number of
-    # forms per entry (it only iterates over them), and Indonesian has 1 to 4.
-    MONTHS = list(_MONTH_FORMS)  # type: ignore[arg-type]
-    WEEKDAYS = list(_DAY_FORMS)  # type: ignore[arg-type]
-    JUMP = [" ", ".", ",", ";", "-", "/", "'",
-            "tanggal", "tgl", "pada", "hari", "bulan", "tahun", "pukul", "jam"]
-    HMS = [("j",), ("m", "menit", "mnt"), ("d", "detik", "dtk")]  # type: ignore[list-item]
-    AMPM = [("am",), ("pm",)]  # type: ignore[list-item]
-    PERTAIN: list[str] = []
-    UTCZONE = ["UTC", "GMT", "Z"]
+    class IndonesianParserInfo(dateutil_parser.parserinfo):
+        """dateutil vocabulary for Indonesian: month and day names, filler words, day first."""
 
-    def __init__(self) -> None:
-        super().__init__(dayfirst=True, yearfirst=False)
+        # types-python-dateutil declares these as 2- or 3-tuples; dateutil takes any number of
+        # forms per entry (it only iterates over them), and Indonesian has 1 to 4.
+        MONTHS = list(_MONTH_FORMS)  # type: ignore[arg-type]
+        WEEKDAYS = list(_DAY_FORMS)  # type: ignore[arg-type]
+        JUMP = [" ", ".", ",", ";", "-", "/", "'",
+                "tanggal", "tgl", "pada", "hari", "bulan", "tahun", "pukul", "jam"]
+        HMS = [("j",), ("m", "menit", "mnt"), ("d", "detik", "dtk")]  # type: ignore[list-item]
+        AMPM = [("am",), ("pm",)]  # type: ignore[list-item]
+        PERTAIN: list[str] = []
+        UTCZONE = ["UTC", "GMT", "Z"]
+
+        def __init__(self) -> None:
+            super().__init__(dayfirst=True, yearfirst=False)
+
+    return dateutil_parser, IndonesianParserInfo
 
 
-_INFO = IndonesianParserInfo()
+def __getattr__(name: str) -> Any:
+    """``IndonesianParserInfo``, made on first use (see :func:`_dateutil`)."""
+    if name == "IndonesianParserInfo":
+        return _dateutil()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _WS = re.compile(r"\s+")
 _JUMAT = re.compile(r"\b(jum)'(at)\b", re.IGNORECASE)
@@ -158,6 +171,11 @@ def _strict(text: str, raw: str, field: str | None) -> date | None:
     return _build(int(m["y"]), month, int(m["d"]), raw, field)
 
 
+@cache
+def _parser_info() -> Any:
+    return _dateutil()[1]()
+
+
 def _fallback(text: str, raw: str, field: str | None) -> date:
     """dateutil, but refusing anything it would have to guess."""
     unreadable = DateError(
@@ -165,12 +183,13 @@ def _fallback(text: str, raw: str, field: str | None) -> date:
         f'(contoh yang diterima: "2 Januari 2024", "02/01/2024", "2024-01-02")'
     )
     year_first = _YEAR_FIRST.search(text) is not None
+    dateutil_parser, info = _dateutil()[0], _parser_info()
     results = []
     try:
         # Two different defaults: a part missing from the text shows up as a difference.
         for default in (datetime(2000, 1, 1), datetime(2004, 2, 2)):
-            parsed, skipped = _dparser.parse(
-                text, parserinfo=_INFO, default=default, fuzzy_with_tokens=True,
+            parsed, skipped = dateutil_parser.parse(
+                text, parserinfo=info, default=default, fuzzy_with_tokens=True,
                 dayfirst=not year_first, yearfirst=year_first,
             )
             for token in skipped:

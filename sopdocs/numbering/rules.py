@@ -11,15 +11,65 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 from sopdocs.locations import archive_dir
 from sopdocs.errors import Problem, SopdocsError, ValidationError
-from sopdocs.definitions.profile import AgencyProfile
-from sopdocs.numbering.register import IssuedNumber, NumberingRule, Register
+from sopdocs.numbering.register import InsertStyle, IssuedNumber, NumberingRule, Register, Reset, Scope
 
 REGISTER_FILE = "register.sqlite"
+
+
+class KindNumbering(Protocol):
+    """``penomoran.jenis.<kind>`` of a profile: the kind's code and what it sets itself."""
+
+    @property
+    def kode(self) -> str: ...
+    @property
+    def pola(self) -> str | None: ...
+    @property
+    def lebar(self) -> int | None: ...
+    @property
+    def reset(self) -> Reset | None: ...
+    @property
+    def lingkup(self) -> Scope | None: ...
+    @property
+    def sisipan(self) -> InsertStyle | None: ...
+    @property
+    def keamanan(self) -> str | None: ...
+
+
+class Numbering(Protocol):
+    """``penomoran`` of a profile."""
+
+    @property
+    def pola(self) -> str: ...
+    @property
+    def lebar(self) -> int: ...
+    @property
+    def reset(self) -> Reset: ...
+    @property
+    def lingkup(self) -> Scope: ...
+    @property
+    def sisipan(self) -> InsertStyle: ...
+    @property
+    def jenis(self) -> Mapping[str, KindNumbering]: ...
+
+
+class NumberingProfile(Protocol):
+    """What numbering needs of an agency profile: the full
+    :class:`~sopdocs.definitions.profile.AgencyProfile`, or the quick read of
+    :mod:`sopdocs.definitions.quickprofile` that ``number take`` uses."""
+
+    @property
+    def kode_unit(self) -> str: ...
+    @property
+    def base_dir(self) -> Path: ...
+    @property
+    def penomoran(self) -> Numbering: ...
+
 
 # NumberingRule field -> (key in an AturanNomor entry, key in Penomoran); None: not there.
 _PROFILE_KEYS: dict[str, tuple[str | None, str | None]] = {
@@ -100,14 +150,14 @@ def _profile_line(profile_file: Path | str | None, path: tuple[str, ...]) -> int
         return None
 
 
-def _where(profile: AgencyProfile, profile_file: Path | str | None) -> str:
+def _where(profile: NumberingProfile, profile_file: Path | str | None) -> str:
     if profile_file is not None:
         return str(profile_file)
     return f"profil instansi (folder {profile.base_dir})"
 
 
 def rule_for(
-    profile: AgencyProfile,
+    profile: NumberingProfile,
     kind: str,
     *,
     profile_file: Path | str | None = None,
@@ -159,7 +209,7 @@ def rule_for(
 
 
 def _default_rule(
-    profile: AgencyProfile, kind: str, code: str, where: str, profile_file: Path | str | None
+    profile: NumberingProfile, kind: str, code: str, where: str, profile_file: Path | str | None
 ) -> NumberingRule:
     """The rule of a kind the profile does not list: shared settings and the kind's code."""
     numbering = profile.penomoran
@@ -218,7 +268,7 @@ def _profile_problem(problem: Problem, kind: str, entry: object, where: str, pro
 
 
 def take_number(
-    profile: AgencyProfile,
+    profile: NumberingProfile,
     kind: str,
     *,
     date: dt.date,
@@ -242,7 +292,7 @@ def take_number(
 
 
 def reserve_number(
-    profile: AgencyProfile,
+    profile: NumberingProfile,
     kind: str,
     *,
     date: dt.date,
