@@ -113,9 +113,12 @@ if ending == "wait":
 
 def run_child(tmp_path: Path, ending: str) -> tuple[subprocess.Popen[str], dict[str, object]]:
     source = make_docx(tmp_path / f"{ending}.docx", ending)
+    temp = tmp_path / "temp"  # the child's temporary folder: must be left empty
+    temp.mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(temp), "TMP": str(temp), "TEMP": str(temp)}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(source), str(tmp_path / "out"), ending],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             cwd=ROOT)
+                             cwd=ROOT, env=env)
     assert child.stdout is not None
     line = child.stdout.readline()
     assert line, child.stderr.read() if child.stderr else ""
@@ -136,6 +139,7 @@ def test_nothing_left_after_the_process_ends(tmp_path: Path, ending: str) -> Non
     code = child.wait(timeout=120)
     assert code == (0 if ending == "normal" else 1)
     assert wait_gone(str(info["pipe"]), int(str(info["helper"]))) == []
+    assert list((tmp_path / "temp").iterdir()) == []  # no profile, no LibreOffice lu*.tmp
 
 
 @requires_libreoffice()
@@ -145,6 +149,7 @@ def test_nothing_left_after_the_process_is_killed(tmp_path: Path) -> None:
     os.kill(child.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
     child.wait(timeout=30)
     assert wait_gone(str(info["pipe"]), int(str(info["helper"]))) == []
+    assert list((tmp_path / "temp").iterdir()) == []  # no profile, no LibreOffice lu*.tmp
 
 
 @requires_libreoffice()
@@ -239,3 +244,35 @@ def test_relative_folders_are_converted_by_the_resident(tmp_path: Path, monkeypa
     assert pdf == Path("out") / "relatif.pdf"
     assert "Penanda dokumen: relatif" in pdf_text(tmp_path / "out" / "relatif.pdf")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["relatif.pdf"]
+
+
+@requires_libreoffice()
+@needs_resident
+def test_a_document_converted_ahead_is_taken_by_a_later_conversion_of_its_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run converts each document as soon as it is final; the archive later converts a copy
+    with the same bytes and gets that PDF (nothing converted twice). Conversion is made
+    impossible after the ahead one, so the PDF can only come from it."""
+    from sopdocs.pdf import convert
+
+    source = make_docx(tmp_path / "dini.docx", "dini")
+    convert.convert_ahead(source)
+    future = convert._ahead[(convert._digest(source), False)]
+    assert future.result(timeout=300) is not None
+    copy = tmp_path / "arsip" / "p001.docx"
+    copy.parent.mkdir()
+    copy.write_bytes(source.read_bytes())
+    changed = make_docx(tmp_path / "lain" / "p002.docx", "lain")  # other bytes: converted as usual
+
+    def no_batch(*args: object, **kwargs: object) -> tuple[list[Path], list[str]]:
+        raise AssertionError("converted again in batch")
+
+    monkeypatch.setattr(convert, "_convert_batch", no_batch)
+    monkeypatch.setattr(convert, "_converters", lambda *args: [])  # no resident LibreOffice either
+    [pdf] = convert_many([copy], tmp_path / "pdf")
+    assert pdf == tmp_path / "pdf" / "p001.pdf"
+    assert "Penanda dokumen: dini" in pdf_text(pdf)
+    monkeypatch.undo()
+    [other] = convert_many([changed], tmp_path / "pdf", resident=False)
+    assert "Penanda dokumen: lain" in pdf_text(other)
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == ["p001.pdf", "p002.pdf"]

@@ -72,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     check_out(args.out, archive=args.archive, overwrite=args.overwrite)
     if args.pdf:
-        from sopdocs.pdf.convert import prepare_converter
+        from sopdocs.pdf.convert import prepare_converter, use_service
 
+        use_service()  # the user's converter service: LibreOffice kept warm across commands
         prepare_converter()  # LibreOffice missing: refused now; else it starts while the document is made
     result = render_definition(
         kind.name, args.file, args.out, profile=args.profile, templates=args.templates, pdf=args.pdf,

@@ -46,9 +46,17 @@ def _say_waiting(message: str) -> None:
     print(printable(message), file=sys.stderr, flush=True)
 
 
+def _use_service() -> None:
+    """PDF copies go to the user's converter service (LibreOffice kept warm across commands)."""
+    from sopdocs.pdf.convert import use_service
+
+    use_service()
+
+
 def run_command(args: argparse.Namespace) -> int:
     from sopdocs.workflow.activity import print_summary, run_activity
 
+    _use_service()
     result = run_activity(args.file, archive=args.archive, pdf=args.pdf, case_id=args.case, progress=_progress(),
                           on_wait=_say_waiting)
     warn(result.warnings)
@@ -62,6 +70,7 @@ def demo_command(args: argparse.Namespace) -> int:
     from sopdocs.locations import archive_dir
     from sopdocs.locations import builtin_examples_dir
 
+    _use_service()
     examples = builtin_examples_dir()
     definition = examples / "pendataan-2024.yaml"
     root = archive_dir(args.archive)

@@ -22,26 +22,36 @@ Design notes (each is a trap met in practice):
   LibreOffice running (:mod:`sopdocs.pdf.resident`, over UNO) and sends it every document;
   :func:`prepare_converter` starts it early, in the background. Where that cannot run (no
   Python with LibreOffice's ``uno`` module) or breaks, the batch runs above are used.
+* Every command is a new process, so a command (:func:`use_service`) rather sends its
+  documents to the user's converter service (:mod:`sopdocs.pdf.service`), which keeps its
+  LibreOffices across commands for a few idle minutes; when it cannot be reached or
+  started, the process's own resident LibreOffices are used, then the batch runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import os
 import queue
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
-import zipfile
+import threading
+import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sopdocs.errors import ConversionError
+from sopdocs.pdf.inputs import check_docx as _check_input
 
 if TYPE_CHECKING:
     from sopdocs.pdf.resident import ResidentConverter
+    from sopdocs.pdf.service import ServiceConverter
 
 ENV_VAR = "SOPDOCS_SOFFICE"
 
@@ -239,22 +249,6 @@ def soffice_version(soffice: Path | None = None, timeout: float = 60) -> str | N
     return None
 
 
-def _check_input(docx: Path) -> Path:
-    path = Path(docx)
-    if not path.is_file():
-        raise ConversionError(f"{path}: berkas tidak ditemukan.")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ConversionError(
-            f"{path}: bukan dokumen Word (.docx) yang sah ({exc})."
-        ) from exc
-    if "[Content_Types].xml" not in names:
-        raise ConversionError(f"{path}: bukan dokumen Word (.docx) yang sah (zip tanpa [Content_Types].xml).")
-    return path.resolve()
-
-
 def _looks_like_pdf(path: Path, pdfa: bool) -> str | None:
     """None when the file is a plausible PDF (and PDF/A when asked), else the reason."""
     try:
@@ -334,19 +328,205 @@ def _convert_batch(
             shutil.rmtree(staging, ignore_errors=True)
 
 
+class _Settings:
+    wanted = False
+    """Documents go to the user's converter service (set by :func:`use_service`)."""
+    parallel = 1
+    """LibreOffices the process asked for (:func:`prepare_converter`)."""
+
+
+_settings = _Settings()
+_service_lock = threading.Lock()
+_service_connections: list[ServiceConverter] = []
+_service_failed: list[str] = []
+_service_thread: list[threading.Thread] = []
+
+
+def use_service(wanted: bool = True) -> None:
+    """Send this process's documents to the user's converter service (commands do; a
+    long-running process such as the web app keeps its own resident LibreOffices)."""
+    _settings.wanted = wanted
+
+
+def _service_wanted() -> bool:
+    from sopdocs.pdf import resident, service
+
+    return _settings.wanted and resident.enabled() and service.enabled()
+
+
+def service_converters(soffice: Path, count: int = 1) -> list[ServiceConverter]:
+    """``count`` connections to the user's converter service (started when none runs), or
+    an empty list when it cannot be used (then the process converts by itself)."""
+    from sopdocs.pdf import resident, service
+
+    for thread in list(_service_thread):
+        if thread is not threading.current_thread():
+            thread.join()
+    count = max(1, min(count, resident.MAX_RESIDENTS))
+    with _service_lock:
+        if _service_failed:
+            return []
+        _service_connections[:] = [c for c in _service_connections if c.connected()]
+        try:
+            while len(_service_connections) < count:
+                _service_connections.append(service.connect(soffice))
+            service.warm(_service_connections[0], count)
+        except (service.ServiceUnavailable, resident.ResidentUnavailable) as exc:
+            _service_failed.append(str(exc))
+            for connection in _service_connections:
+                connection.close()
+            _service_connections.clear()
+            return []
+        return _service_connections[:count]
+
+
 def prepare_converter(parallel: int = 1) -> Path:
     """Check that LibreOffice is there (ConversionError with the install hint if not) and
-    start ``parallel`` resident LibreOffices in the background (two for a run that makes
-    many PDFs at once), so they are ready by the time the documents are. Returns soffice."""
+    have ``parallel`` LibreOffices start in the background (two for a run that makes many
+    PDFs at once): the service's when the process uses it, else the process's own, so they
+    are ready by the time the documents are. Returns soffice."""
     from sopdocs.pdf import resident
 
     soffice = require_soffice()
-    resident.start_in_background(soffice, parallel)
+    _settings.parallel = parallel
+    if _service_wanted():
+        def connect() -> None:
+            if not service_converters(soffice, parallel):
+                resident.start_in_background(soffice, parallel)
+
+        thread = threading.Thread(target=connect, daemon=True)
+        _service_thread[:] = [thread]
+        thread.start()
+    else:
+        resident.start_in_background(soffice, parallel)
     return soffice
 
 
+def _converters(soffice: Path, count: int) -> Sequence[ResidentConverter | ServiceConverter]:
+    """What converts one document at a time here: the service's connections when the
+    process uses it and it runs, else the process's own resident LibreOffices (empty when
+    neither can: the caller runs soffice in batch)."""
+    from sopdocs.pdf import resident
+
+    if not resident.enabled():
+        return []
+    found: Sequence[ResidentConverter | ServiceConverter] = []
+    if _service_wanted():
+        found = service_converters(soffice, count)
+    return found or resident.running(soffice)
+
+
+# --------------------------------------------------------------------------- converted ahead
+# A run converts each document as soon as it is final, while the next ones are rendered;
+# the archive's later convert_many of a copy with the same bytes takes the PDF made ahead.
+
+#: Most documents converted ahead and not yet taken (a long-running process that never
+#: takes them keeps no more than this many PDFs in its temporary folder).
+MAX_AHEAD = 50
+
+_ahead: dict[tuple[str, bool], Future[Path | None]] = {}
+_ahead_lock = threading.Lock()
+_ahead_pool: list[ThreadPoolExecutor] = []
+_ahead_dirs: list[str] = []
+_claimed: set[int] = set()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def convert_ahead(docx: Path, *, pdfa: bool = False, timeout: float = 180) -> None:
+    """Start converting ``docx`` in the background (a copy of its bytes now); a later
+    :func:`convert_many` of a file with the same bytes uses that PDF instead of converting
+    again. Does nothing where only batch runs are possible; failures are left to that
+    later call, which converts (and reports) as usual."""
+    soffice = find_soffice()
+    if soffice is None:
+        return
+    data = Path(docx).read_bytes()
+    key = (hashlib.sha256(data).hexdigest(), pdfa)
+    with _ahead_lock:
+        if key in _ahead or len(_ahead) >= MAX_AHEAD:
+            return
+        if not _ahead_pool:
+            import atexit
+
+            _ahead_pool.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="sopdocs-pdf-ahead"))
+            _ahead_dirs.append(tempfile.mkdtemp(prefix="sopdocs-pdf-ahead-"))
+            atexit.register(shutil.rmtree, _ahead_dirs[0], True)
+        folder = Path(_ahead_dirs[0]) / key[0][:32]
+        folder.mkdir(exist_ok=True)
+        source = folder / (Path(docx).stem + ".docx")
+        source.write_bytes(data)
+        _ahead[key] = _ahead_pool[0].submit(_convert_one_ahead, soffice, source, pdfa, timeout)
+
+
+def _convert_one_ahead(soffice: Path, source: Path, pdfa: bool, timeout: float) -> Path | None:
+    converters = _converters(soffice, _settings.parallel)
+    if not converters:
+        return None
+    (source.parent / "pdf").mkdir(exist_ok=True)
+    converter = _claim(converters)  # the two pool threads: each on its own converter
+    try:
+        left = _convert_resident([converter], [source], source.parent / "pdf", pdfa, timeout)
+    except ConversionError:
+        return None
+    finally:
+        with _ahead_lock:
+            _claimed.discard(id(converter))
+    produced = source.parent / "pdf" / (source.stem + ".pdf")
+    return None if left or not produced.is_file() else produced
+
+
+def _claim(converters: Sequence[ResidentConverter | ServiceConverter]) -> ResidentConverter | ServiceConverter:
+    while True:
+        with _ahead_lock:
+            for converter in converters:
+                if id(converter) not in _claimed:
+                    _claimed.add(id(converter))
+                    return converter
+        time.sleep(0.01)
+
+
+def _preload_postprocessing() -> None:
+    """Import the PDF post-processing (pypdf, a tenth of a second) in a thread while this
+    one waits for LibreOffice: the archive stamps every PDF it is given next."""
+    if "sopdocs.pdf.postprocess" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("sopdocs.pdf.postprocess",), daemon=True).start()
+
+
+def _take_ahead(paths: Sequence[Path], out_dir: Path, pdfa: bool) -> list[Path]:
+    """Copy into ``out_dir`` the PDFs converted ahead for these inputs; returns the others."""
+    with _ahead_lock:
+        if not _ahead:
+            return list(paths)
+    _preload_postprocessing()
+    left = []
+    for path in paths:
+        with _ahead_lock:
+            future = _ahead.pop((_digest(path), pdfa), None)  # taken once: its files go
+        made = future.result() if future is not None else None
+        if made is None:
+            left.append(path)
+            continue
+        staged: Path | None = None
+        try:
+            fd, name = tempfile.mkstemp(prefix=".sopdocs-pdf-", suffix=".pdf", dir=out_dir)
+            os.close(fd)
+            staged = Path(name)
+            shutil.copyfile(made, staged)
+            os.replace(staged, out_dir / (path.stem + ".pdf"))
+        except OSError:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
+            left.append(path)  # the usual conversion says what is wrong
+        finally:
+            shutil.rmtree(made.parent.parent, ignore_errors=True)
+    return left
+
+
 def _convert_resident(
-    converters: Sequence[ResidentConverter], docxs: Sequence[Path], out_dir: Path, pdfa: bool, timeout: float
+    converters: Sequence[ResidentConverter | ServiceConverter], docxs: Sequence[Path], out_dir: Path, pdfa: bool, timeout: float
 ) -> list[Path]:
     """The documents through the resident LibreOffices (biggest first, each running one
     taking the next); returns those not converted (refused, or left when one broke), which
@@ -364,7 +544,7 @@ def _convert_resident(
     timeouts: list[ConversionTimeout] = []
     broken: list[bool] = []
 
-    def work(converter: ResidentConverter) -> None:
+    def work(converter: ResidentConverter | ServiceConverter) -> None:
         while not timeouts and not broken:
             try:
                 docx = todo.get_nowait()
@@ -443,10 +623,12 @@ def convert_many(
     soffice = require_soffice()
 
     if resident is not False:
-        from sopdocs.pdf import resident as residents
-
-        converters = residents.running(soffice)
+        unique = _take_ahead(unique, out_dir, pdfa)
+        if not unique:
+            return [out_dir / (p.stem + ".pdf") for p in paths]
+        converters = _converters(soffice, len(unique))
         if converters:
+            _preload_postprocessing()
             unique = _convert_resident(converters, unique, out_dir, pdfa, timeout)
             if not unique:
                 return [out_dir / (p.stem + ".pdf") for p in paths]

@@ -52,8 +52,13 @@ def start_office(soffice: str, profile: Path, pipe: str) -> subprocess.Popen[byt
         "--headless", "--invisible", "--nologo", "--nodefault", "--norestore", "--nolockcheck",
         "--accept=pipe,name=" + pipe + ";urp;StarOffice.ComponentContext",
     ]
+    # LibreOffice's own temporary folders (lu*.tmp) go inside the profile, which is removed
+    # with it: killed LibreOffices never clean up their temporary folders themselves.
+    scratch = profile / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(scratch), TMP=str(scratch), TEMP=str(scratch))
     options: dict[str, Any] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
-                               "stderr": subprocess.DEVNULL}
+                               "stderr": subprocess.DEVNULL, "env": env}
     if os.name == "nt":
         options["creationflags"] = (getattr(subprocess, "CREATE_NO_WINDOW", 0)
                                     | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))

@@ -211,6 +211,14 @@ def run_activity(
     paper = page_for(profile)
     form_date = min(surat.tanggal, surat.tanggal_mulai)
 
+    def final(path: Path) -> Path:
+        """A document is final: its PDF copy is made now, while the next ones are rendered."""
+        if make_pdf:
+            from sopdocs.pdf.convert import convert_ahead
+
+            convert_ahead(path)
+        return path
+
     with tempfile.TemporaryDirectory(prefix="sopdocs-kegiatan-") as tmp_name:
         work = Path(tmp_name)
         # Trial renders: a broken template is found before any number is taken.
@@ -220,7 +228,7 @@ def run_activity(
 
         with Transaction(store, profile, profile_file=profile_file, on_wait=on_wait) as txn:
             say("langkah SOP: lembar SOP")
-            sop_out = render_sop(sop, profile, work / "sop.docx")
+            sop_out = final(render_sop(sop, profile, work / "sop.docx"))
             result.documents.append(Made("SOP", "sop", f"SOP {sop.nama}", sop.tanggal_efektif, sop_out, sop.nomor))
 
             say("langkah 3: surat tugas (nomor dari register)")
@@ -230,6 +238,7 @@ def run_activity(
             render_docx(templates.path(surat_kind.template), surat_tugas_context(surat, profile, st_number),
                         st_out, paper=paper)
             mark_final(st_out, surat_kind, st_number, surat.tanggal, profile)  # the verification QR code
+            final(st_out)
             result.documents.append(
                 Made("3", surat_kind.name, f"{surat_kind.label}: {surat.untuk}"[:200], surat.tanggal, st_out,
                      st_number)
@@ -240,7 +249,7 @@ def run_activity(
                                            prefix=kuesioner.awalan_kode)
             forms = work / "kuesioner"
             with PreparedForm(kuesioner, profile, forms, templates=templates) as prepared:
-                form_out = prepared.copies(result.copies, forms / "kuesioner.docx", one_file=True)[0]
+                form_out = final(prepared.copies(result.copies, forms / "kuesioner.docx", one_file=True)[0])
             result.documents.append(
                 Made("1-2", "kuesioner", f"{kuesioner.judul} ({len(result.copies)} eksemplar)", form_date, form_out)
             )
@@ -251,9 +260,9 @@ def run_activity(
                      copy_list)
             )
             # the printable receipt list the copies are handed out against, filed with them
-            receipt = render_receipt(result.copies, profile, work / "tanda-terima-eksemplar.docx",
-                                     kegiatan=kuesioner.kegiatan, judul=kuesioner.judul, tanggal=form_date,
-                                     templates=templates)
+            receipt = final(render_receipt(result.copies, profile, work / "tanda-terima-eksemplar.docx",
+                                           kegiatan=kuesioner.kegiatan, judul=kuesioner.judul, tanggal=form_date,
+                                           templates=templates))
             result.documents.append(
                 Made("1-2", RECEIPT_KIND, f"Tanda terima eksemplar kuesioner {kuesioner.kegiatan}", form_date,
                      receipt)
@@ -275,6 +284,7 @@ def run_activity(
                 recap_number = txn.reserve(nota_kind, date=recap_date, subject=job.hal).number
                 recap_out = job.render(recap_number, work / f"{nota_kind.output_stem(recap_number)}.docx")
                 mark_final(recap_out, nota_kind, recap_number, recap_date, profile)
+                final(recap_out)
                 hal = job.hal
             result.documents.append(Made("6", nota_kind.name, f"{nota_kind.label} {hal}", recap_date, recap_out,
                                          recap_number))
@@ -282,7 +292,7 @@ def run_activity(
             say("langkah 7: disposisi pimpinan atas nota dinas")
             decided = disposisi.model_copy(update={"nomor_surat": recap_number, "tanggal_surat": recap_date,
                                                    "perihal": hal})
-            disposisi_out = render_disposisi(decided, profile, work / "disposisi.docx")
+            disposisi_out = final(render_disposisi(decided, profile, work / "disposisi.docx"))
             result.documents.append(Made("7", "disposisi", f"Lembar Disposisi: {hal}", decided.tanggal, disposisi_out))
 
             say("langkah 8: menyimpan sebagai satu berkas arsip" + (" (dengan salinan PDF)" if make_pdf else ""))

@@ -33,16 +33,16 @@ from typing import TYPE_CHECKING, Any
 
 from sopdocs.archive.archive import Archive, NewDocument
 from sopdocs.archive.lockfile import InterProcessLock
-from sopdocs.definitions.profile import AgencyProfile, resolve_profile
 from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.fsutil import atomic_write_bytes, resolve_output
 from sopdocs.kinds.registry import DocumentKind, get_kind
 from sopdocs.locations import archive_dir
 from sopdocs.outputs import check_output, check_output_dir
 from sopdocs.numbering.register import VOID, IssuedNumber, Register
-from sopdocs.numbering.rules import register_exists, register_for, rule_for
+from sopdocs.numbering.rules import NumberingProfile, register_exists, register_for, rule_for
 
-if TYPE_CHECKING:  # imported where used: `number take` must not load the render engine
+if TYPE_CHECKING:  # imported where used: `number take` must not load the render engine (nor pydantic)
+    from sopdocs.definitions.profile import AgencyProfile
     from sopdocs.docx.render import Rendered
     from sopdocs.docx.templateset import TemplateSet
 
@@ -72,7 +72,7 @@ def require_pdf_converter(parallel: int = 1) -> None:
     prepare_converter(parallel)  # and LibreOffice starts in the background, ready when the documents are
 
 
-def check_register(archive: Archive, register: Register, profile: AgencyProfile | None = None) -> None:
+def check_register(archive: Archive, register: Register, profile: NumberingProfile | None = None) -> None:
     """Refuse to issue when the archive holds numbers of the register's own series that
     the register does not know (numbers of another scheme, e.g. given by hand with another
     unit code, cannot collide and are not counted)."""
@@ -91,7 +91,7 @@ def check_register(archive: Archive, register: Register, profile: AgencyProfile 
         )
 
 
-def _in_our_series(profile: AgencyProfile, kind_name: str, number: str) -> bool:
+def _in_our_series(profile: NumberingProfile, kind_name: str, number: str) -> bool:
     """Would the register issue this number text for ``kind_name`` (same pattern, unit, code)?"""
     from sopdocs.kinds.registry import kind_info  # a light record: no kind module is imported
 
@@ -106,11 +106,13 @@ def _in_our_series(profile: AgencyProfile, kind_name: str, number: str) -> bool:
 
 def numbered_from_register(archive: Archive) -> list[Any]:
     """The archived items whose number came from the register (an SOP's own nomor did not)."""
-    from sopdocs.kinds.registry import kind_infos  # light records: no kind module is imported
+    from sopdocs.kinds.registry import builtin_kind_infos, kind_infos  # light records: no kind module
 
-    registered = kind_infos()
-    return [item for item in archive.numbered_items()
-            if item.kind in registered and registered[item.kind].numbered]
+    items = list(archive.numbered_items())
+    registered = builtin_kind_infos()  # they win over other kinds of the same name
+    if any(item.kind not in registered for item in items):
+        registered = kind_infos()  # third-party kinds too (their entry points are looked up)
+    return [item for item in items if item.kind in registered and registered[item.kind].numbered]
 
 
 def recover_abandoned(archive: Archive, register: Register) -> list[str]:
@@ -322,6 +324,7 @@ def issue(
             made = work / f"{kind.output_stem(number)}.docx"
             render(number, made)
             mark_final(made, kind, number, date, profile)
+            _pdf_ahead(made, pdf)
             target = _working_copy(made, out, archive.root)
             reference = _archive_or_undo(archive, case_id, kind, _new_document(made, kind, date, title, number),
                                          rule.code, target, previous=reused.document, pdf=pdf)
@@ -334,6 +337,7 @@ def issue(
                 made = work / f"{kind.output_stem(number)}.docx"
                 render(number, made)
                 mark_final(made, kind, number, date, profile)
+                _pdf_ahead(made, pdf)
                 target = _working_copy(made, out, archive.root)
                 reference = _archive_or_undo(archive, case_id, kind,
                                              _new_document(made, kind, date, title, number), rule.code, target,
@@ -342,6 +346,14 @@ def issue(
     case = reference.split("/")[1] if reference.startswith("berkas/") else (case_id or "")
     return IssueResult(number=number, reference=reference, case_id=case, docx=target or made,
                        reused=reused is not None, pdf=_pdf_copy(archive, reference, target) if pdf else None)
+
+
+def _pdf_ahead(made: Path, pdf: bool) -> None:
+    """The final document's PDF copy starts now, while it is archived (text read, hashed)."""
+    if pdf:
+        from sopdocs.pdf.convert import convert_ahead
+
+        convert_ahead(made)
 
 
 def _archive_or_undo(archive: Archive, case_id: str | None, kind: DocumentKind, document: NewDocument,
@@ -476,6 +488,8 @@ def render_definition(
     definition = Path(definition)
     defn, warnings = kind.load(definition)
     named_profile = getattr(defn, "profil", "")
+    from sopdocs.definitions.profile import resolve_profile
+
     agency, profile_warnings = resolve_profile(profile, named_profile, definition)
     profile_file = _profile_source(profile, named_profile, definition)
     return render_model(kind, defn, agency, out, warnings=[*warnings, *profile_warnings], source=definition,
@@ -784,7 +798,7 @@ class _Given:
 
 
 def take_checked(
-    profile: AgencyProfile,
+    profile: NumberingProfile,
     kind_name: str,
     *,
     date: dt.date,
@@ -803,7 +817,7 @@ def take_checked(
     known = kind_info(kind_name)
     rule = rule_for(profile, kind_name, profile_file=profile_file,
                     default_code=known.code if known is not None else None)
-    store = Archive(archive_dir(archive), profile=profile, index=False)
+    store = Archive(archive_dir(archive), index=False)  # the profile is needed for new case files only
     try:
         with register_for(store.root, on_wait=on_wait) as register:
             recover_abandoned(store, register)
