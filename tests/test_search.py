@@ -130,6 +130,8 @@ def test_a_stem_session_reads_kept_stems_through_one_connection(tmp_path: Path) 
     folder = tmp_path / "indeks"
     textanalysis.stem.cache_clear()
     textanalysis._known.clear()
+    others = list(textanalysis._lookup_folders)  # folders of earlier tests in this process
+    textanalysis._lookup_folders[:] = []
     textanalysis.use_stems(folder, bulk=False)
     try:
         with textanalysis.stem_session():
@@ -144,7 +146,7 @@ def test_a_stem_session_reads_kept_stems_through_one_connection(tmp_path: Path) 
         with pytest.raises(sqlite3.ProgrammingError):  # closed on leaving: no file kept open
             con.execute("SELECT 1")
     finally:
-        textanalysis._lookup_folders.remove(folder)
+        textanalysis._lookup_folders[:] = others
         textanalysis.stem.cache_clear()
 
 
