@@ -88,7 +88,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
 
-from whoosh import fields, formats, index, qparser, query
+from whoosh import columns, fields, formats, index, qparser, query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import FileFormatError
@@ -1176,6 +1176,30 @@ def _fuzzy(q: query.Query) -> query.Query | None:
     return result if changed else None
 
 
+def _one_byte_column(col: Any) -> bytes | None:
+    """A one-byte numeric column (Whoosh's field lengths) read in one go, or None for any
+    other column (then read value by value)."""
+    if type(col) is not columns.NumericColumn.Reader or col._fixedlen != 1:
+        return None
+    return bytes(col._dbfile.get(col._basepos, col._count)) if col._count else b""
+
+
+def _var_text_column(col: Any, n: int) -> list[str] | None:
+    """The first ``n`` values of a variable-length bytes column ("kind", "year") as text,
+    read in one go and cut by its lengths array (value by value, 100,000 documents cost
+    0.1 s), or None for any other column type."""
+    if type(col) is not columns.VarBytesColumn.Reader:
+        return None
+    lengths = col._lengths[:n]
+    ends = list(accumulate(lengths))
+    raw = bytes(col._dbfile.get(col._basepos, ends[-1])) if ends else b""
+    starts = [0, *ends[:-1]]
+    if raw.isascii():  # byte offsets are character offsets: decode once
+        text = raw.decode("ascii")
+        return [text[a:b] for a, b in zip(starts, ends)]
+    return [raw[a:b].decode("utf-8") for a, b in zip(starts, ends)]
+
+
 def _positions_decoder(fmt: Any) -> Callable[[bytes], Iterable[int]]:
     """Fast decoder of Whoosh 2.7 ``Positions`` values (a uint count then a pickled
     list of deltas whose final STOP byte was dropped); the format's own method for
@@ -1360,7 +1384,11 @@ class _Evaluator:
                     col = sub._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
                 except AttributeError:
                     col = None
-                if col is not None:
+                raw = _one_byte_column(col)
+                if raw is not None:  # one read of the whole column (100,000 gets cost 0.3 s)
+                    out.extend(table[b] for b in raw[:n])
+                    out.extend([table[0]] * (n - len(raw)))
+                elif col is not None:
                     out.extend(table[b] if isinstance(b, int) else byte_to_length(b) for b in col)
                 else:
                     out.extend(sub.doc_field_length(d, fieldname, 0) or 0 for d in range(n))
@@ -1386,8 +1414,9 @@ class _Evaluator:
                 n = sub.doc_count_all()
                 values: list[Any] = []
                 if sub.has_column(fieldname):
-                    values = list(sub.column_reader(fieldname, translate=False))[:n]
-                    values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
+                    reader = sub.column_reader(fieldname, translate=False)
+                    values = _var_text_column(reader, n) or [
+                        v.decode("utf-8") if isinstance(v, bytes) else v for v in list(reader)[:n]]
                 out.extend(values)
                 out.extend([empty] * (n - len(values)))
             self._columns[fieldname] = out
