@@ -668,3 +668,11 @@ def test_records_behave_like_the_dataclasses_they_were() -> None:
         hash(res)
     assert IndexCounts(1, {}, {}) == IndexCounts(1, {}, {})
     assert not IndexHealth(Path("x"), ["rusak"]).ok and IndexHealth(Path("x"), []).ok
+
+
+def test_background_counting_hands_back_its_value_or_its_error() -> None:
+    from sopdocs.search.tantivyindex import _Background
+
+    assert _Background(lambda: {"kind": 3}).result() == {"kind": 3}
+    with pytest.raises(ValueError, match="rusak"):
+        _Background(lambda: (_ for _ in ()).throw(ValueError("rusak"))).result()

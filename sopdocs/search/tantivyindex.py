@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+from _thread import allocate_lock, start_new_thread
 import json
 import os
 import re
@@ -540,6 +541,13 @@ class TantivyIndex(_Engine):
         everything = isinstance(q, ql.Every)
         # tantivy panics on a limit of 0 (counts only): ask for one hit and drop it below.
         fetch = max(limit, 1)
+        # The counts per kind and year are a second pass over the matches: it runs beside
+        # the ranked search (tantivy releases the GIL), which nearly halves the wait of a
+        # query matching many documents (a common phrase at 100,000 documents: 40 -> 25 ms).
+        counting = _Background(lambda: searcher.aggregate(main, {
+            "kind": {"terms": {"field": "kind", "size": 10_000}},
+            "year": {"terms": {"field": "year", "size": 10_000}},
+        }))
         if sort == "relevance" and not everything:
             found = searcher.search(main, fetch, count=True, offset=offset)
         else:
@@ -549,11 +557,8 @@ class TantivyIndex(_Engine):
         total = int(found.count or 0)
         by_kind: dict[str, int] = {}
         by_year: dict[int, int] = {}
+        aggs = counting.result()
         if total:
-            aggs = searcher.aggregate(main, {
-                "kind": {"terms": {"field": "kind", "size": 10_000}},
-                "year": {"terms": {"field": "year", "size": 10_000}},
-            })
             by_kind = dict(sorted((str(b["key"]), int(b["doc_count"]))
                                   for b in aggs["kind"]["buckets"] if b["key"] != ""))
             by_year = dict(sorted((int(b["key"]), int(b["doc_count"]))
@@ -730,6 +735,34 @@ class TantivyIndex(_Engine):
                 for btext in self._expand(searcher, leaf):
                     terms.update(btext.decode("utf-8").split(" "))
         return frozenset(terms)
+
+
+class _Background:
+    """``work()`` run in another thread from now; :meth:`result` waits for it and returns
+    its value or raises its exception in the caller. (``_thread``: the search path does not
+    import ``threading``.)"""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._done = allocate_lock()
+        self._done.acquire()
+        start_new_thread(self._run, (work,))
+
+    def _run(self, work: Callable[[], Any]) -> None:
+        try:
+            self._value = work()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            self._done.release()
+
+    def result(self) -> Any:
+        with self._done:
+            pass
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _wildcard_pattern(text: str) -> str:
