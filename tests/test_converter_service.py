@@ -187,6 +187,21 @@ def test_an_idle_service_ends_with_its_libreoffices(runtime: Path, tmp_path: Pat
 
 @requires_libreoffice()
 @needs_resident
+def test_the_stop_command_ends_the_service_and_its_libreoffices(runtime: Path, tmp_path: Path) -> None:
+    converter = connect()
+    source = make_docx(tmp_path / "a.docx", "berhenti")
+    converter.convert(source, (tmp_path / "a.pdf").resolve(), pdfa=False, timeout=120)
+    status = service.status(converter)
+    stop = [sys.executable, "-m", "sopdocs.pdf.service", "stop"]
+    done = subprocess.run(stop, cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "Layanan PDF dihentikan.")
+    assert wait_until(lambda: not alive(int(status["pid"])) and not leftovers(status))
+    again = subprocess.run(stop, cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    assert (again.returncode, again.stdout.strip()) == (0, "Tidak ada layanan PDF yang berjalan.")
+
+
+@requires_libreoffice()
+@needs_resident
 def test_two_commands_at_once_start_one_service(runtime: Path) -> None:
     script = ("from sopdocs.pdf import service; from sopdocs.pdf.convert import find_soffice; "
               "print(service.connect(find_soffice()).service_pid)")

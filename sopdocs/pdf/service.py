@@ -679,8 +679,12 @@ class _Service:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[1] == "stop":  # for an admin: before updating LibreOffice, say
+        stopped = stop()
+        print("Layanan PDF dihentikan." if stopped else "Tidak ada layanan PDF yang berjalan.")
+        return 0
     if len(argv) != 4 or argv[1] != "serve":
-        print("pemakaian: python -m sopdocs.pdf.service serve FOLDER SOFFICE", file=sys.stderr)
+        print("pemakaian: python -m sopdocs.pdf.service stop | serve FOLDER SOFFICE", file=sys.stderr)
         return 2
     folder, soffice = Path(argv[2]), Path(argv[3])
     key = _read_key(folder)
