@@ -44,6 +44,16 @@ and ``field:*`` are refused (they would read every word of the index)."""
 MAX_EXPANSION_TERMS = 512
 """Indexed words one wildcard, prefix, range or fuzzy word may stand for; past this
 only the first ones (in alphabetical order) are searched and the result has a notice."""
+
+
+def expansion_message(shown: str) -> str:
+    """The notice of a word pattern (``shown`` as the user wrote it) cut to its first
+    :data:`MAX_EXPANSION_TERMS` words (both engines' query trees use it)."""
+    return (f"{shown!r} cocok dengan lebih dari {MAX_EXPANSION_TERMS} kata di indeks; hanya "
+            f"{MAX_EXPANSION_TERMS} kata pertama (urut abjad) yang dicari, hasil mungkin "
+            "tidak lengkap: tulis awalan yang lebih panjang atau rentang yang lebih sempit")
+
+
 MAX_FUZZY_DISTANCE = 2
 """Largest edit distance of ``word~N``; a larger N is lowered to this, with a notice
 (a distance of 9 on a 9-letter word matches anything and took seconds)."""

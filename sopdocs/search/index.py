@@ -118,6 +118,7 @@ from sopdocs.errors import DateError, Problem, SopdocsError, ValidationError
 from sopdocs.search.postingpool import TermPool
 from sopdocs.search.textanalysis import in_stem_session
 from sopdocs.search.base import (  # noqa: F401 - re-exported: the engine-neutral part
+    expansion_message,
     _Budget,
     _check_date_syntax,
     _check_query_shape,
@@ -1285,9 +1286,7 @@ def _expansion_notice(q: query.MultiTerm) -> str:
         shown = f"{q.text}~"
     else:
         shown = str(getattr(q, "text", q))
-    return (f"{shown!r} cocok dengan lebih dari {MAX_EXPANSION_TERMS} kata di indeks; hanya "
-            f"{MAX_EXPANSION_TERMS} kata pertama (urut abjad) yang dicari, hasil mungkin "
-            "tidak lengkap: tulis awalan yang lebih panjang atau rentang yang lebih sempit")
+    return expansion_message(shown)
 
 
 class _Evaluator:

@@ -33,7 +33,6 @@ from typing import Any, Union
 from sopdocs.search.base import (
     FUZZY_PREFIX,
     MAX_CLAUSES,
-    MAX_EXPANSION_TERMS,
     MAX_FUZZY_DISTANCE,
     MAX_FUZZY_WORD_CHARS,
     MIN_WILDCARD_PREFIX,
@@ -46,6 +45,7 @@ from sopdocs.search.base import (
     _literal_prefix,
     _note,
     _too_broad,
+    expansion_message,
 )
 from sopdocs.search.textanalysis import STOP_WORDS, TOKEN_PATTERN, normalize_nip, stem
 
@@ -866,9 +866,7 @@ def expansion_notice(q: Node) -> str:
         shown = f"{q.text}~"
     else:
         shown = str(getattr(q, "text", q))
-    return (f"{shown!r} cocok dengan lebih dari {MAX_EXPANSION_TERMS} kata di indeks; hanya "
-            f"{MAX_EXPANSION_TERMS} kata pertama (urut abjad) yang dicari, hasil mungkin "
-            "tidak lengkap: tulis awalan yang lebih panjang atau rentang yang lebih sempit")
+    return expansion_message(shown)
 
 
 def levenshtein(a: str, b: str, limit: int) -> int:

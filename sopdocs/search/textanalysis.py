@@ -349,11 +349,8 @@ class _TokenInfos(dict[str, TokenInfo]):
 _INFOS = _TokenInfos()
 
 
-def terms_of(text: str) -> tuple[list[str], list[str], list[str]]:
-    """The text analysis of the index, for engines that take terms (tantivy): the stems
-    in position order, the stems of compound tokens' parts, and the inflected words (as
-    :func:`words_analyzer`). The same terms as :func:`index_terms` ("text" and "words"),
-    from one cached lookup per token instead of several string operations."""
+def _kept_infos(text: str) -> list[TokenInfo]:
+    """The cached analysis of each token of ``text`` that the index keeps, in order."""
     low = text.lower()
     tokens = _word_tokens(low) if len(low) == len(text) else [
         t.lower() for t in _word_tokens(text)]
@@ -361,7 +358,15 @@ def terms_of(text: str) -> tuple[list[str], list[str], list[str]]:
     found = list(map(infos.__getitem__, tokens))
     if not infos.risky.isdisjoint(tokens):
         found = [infos[t] for t in _raw_tokens(text)]
-    kept = [i for i in found if i[0]]
+    return [i for i in found if i[0]]
+
+
+def terms_of(text: str) -> tuple[list[str], list[str], list[str]]:
+    """The text analysis of the index, for engines that take terms (tantivy): the stems
+    in position order, the stems of compound tokens' parts, and the inflected words (as
+    :func:`words_analyzer`). The same terms as :func:`index_terms` ("text" and "words"),
+    from one cached lookup per token instead of several string operations."""
+    kept = _kept_infos(text)
     stems = [i[0] for i in kept]
     parts = [p for i in kept if i[1] for p in i[1]]
     words = [i[2] for i in kept if i[2]]
@@ -386,14 +391,7 @@ def text_postings(text: str) -> TextPostings:
     memo = _POSTINGS_MEMO.get(text)
     if memo is not None:
         return memo
-    low = text.lower()
-    tokens = _word_tokens(low) if len(low) == len(text) else [
-        t.lower() for t in _word_tokens(text)]
-    infos = _INFOS
-    found = list(map(infos.__getitem__, tokens))
-    if not infos.risky.isdisjoint(tokens):
-        found = [infos[t] for t in _raw_tokens(text)]
-    kept = [i for i in found if i[0]]
+    kept = _kept_infos(text)
     poses: dict[str, list[int]] = {}
     get = poses.get
     for pos, info in enumerate(kept):
