@@ -137,6 +137,14 @@ def test_number_take_imports_no_kind_module(tmp_path: Path, example_copy: Path) 
     assert loaded_kinds == []
 
 
+def test_getting_a_built_in_kind_imports_only_its_module() -> None:
+    modules = modules_after("from sopdocs.kinds.registry import get_kind\n"
+                            "assert get_kind('surat-tugas').name == 'surat-tugas'")
+    loaded_kinds = sorted(name for name in modules
+                          if name.startswith("sopdocs.kinds.") and name != "sopdocs.kinds.registry")
+    assert loaded_kinds == ["sopdocs.kinds.surattugas"]  # not the SOP sheet, the questionnaire...
+
+
 # --------------------------------------------------------------------------- one command, one module
 
 #: Imported by no ``number take`` and no tantivy ``search``: the models, the document
