@@ -26,6 +26,7 @@ from sopdocs.search.textanalysis import (
     NIP_PATTERN,
     STOP_WORDS,
     known_stems,
+    in_stem_session,
     stem,
     stem_tag,
     take_new_stems,
@@ -342,7 +343,39 @@ class _Engine(SearchIndex):
     def _open(self) -> None:
         raise NotImplementedError
 
+    @in_stem_session
+    def search(
+        self,
+        query: str,
+        *,
+        kind: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        limit: int = 20,
+        sort: SortOrder = "relevance",
+        offset: int = 0,
+        classification: str | None = None,
+        office: str | None = None,
+        year: int | None = None,
+    ) -> SearchResults:
+        check_search_args(sort, date_from, date_to, limit, offset, year)
+        qstring = (query or "").strip()
+        notices: list[str] = []
+        q = self._build_query(qstring, notices)
+        filt = self._filter_query(kind, date_from, date_to, classification, office, year)
+        return self._search(qstring, q, filt, notices, limit, sort, offset)
+
+    def _search(self, qstring: str, q: Any, filt: Any, notices: list[str], limit: int,
+                sort: SortOrder, offset: int) -> SearchResults:
+        """The engine's part of :meth:`search`: ``q`` is None for a query of only stop
+        words (no hits, with the notices)."""
+        raise NotImplementedError
+
     def _build_query(self, qstring: str, notices: list[str] | None = None) -> Any:
+        raise NotImplementedError
+
+    def _filter_query(self, kind: str | None, date_from: dt.date | None, date_to: dt.date | None,
+                      classification: str | None, office: str | None, year: int | None) -> Any:
         raise NotImplementedError
 
     def _run(self, searcher: Any, q: Any, filt: Any, limit: int,

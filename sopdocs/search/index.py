@@ -75,18 +75,15 @@ import re
 import shutil
 import struct
 import threading
-import time
 import uuid
 import zlib
-from abc import ABC, abstractmethod
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from whoosh import columns, fields, formats, index, qparser, query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, _lenfield
@@ -94,7 +91,6 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import FileFormatError
 from whoosh.index import EmptyIndexError, IndexVersionError, LockError
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.util.filelock import FileLock
 from whoosh.writing import SegmentWriter
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -116,7 +112,6 @@ from sopdocs.search.analysis import (
 )
 from sopdocs.errors import DateError, Problem, SopdocsError, ValidationError
 from sopdocs.search.postingpool import TermPool
-from sopdocs.search.textanalysis import in_stem_session
 from sopdocs.search.base import (  # noqa: F401 - re-exported: the engine-neutral part
     expansion_message,
     _Budget,
@@ -918,26 +913,13 @@ class WhooshIndex(_Engine):
             return f"isi indeks rusak ({type(exc).__name__}: {exc})"
         return None
 
-    @in_stem_session
-    def search(
-        self,
-        query: str,
-        *,
-        kind: str | None = None,
-        date_from: dt.date | None = None,
-        date_to: dt.date | None = None,
-        limit: int = 20,
-        sort: SortOrder = "relevance",
-        offset: int = 0,
-        classification: str | None = None,
-        office: str | None = None,
-        year: int | None = None,
-    ) -> SearchResults:
-        check_search_args(sort, date_from, date_to, limit, offset, year)
-        qstring = (query or "").strip()
-        notices: list[str] = []
-        q = self._build_query(qstring, notices)
-        filt = _filter_query(kind, date_from, date_to, classification, office, year)
+    def _filter_query(self, kind: str | None, date_from: dt.date | None, date_to: dt.date | None,
+                      classification: str | None, office: str | None, year: int | None
+                      ) -> query.Query | None:
+        return _filter_query(kind, date_from, date_to, classification, office, year)
+
+    def _search(self, qstring: str, q: query.Query | None, filt: query.Query | None,
+                notices: list[str], limit: int, sort: SortOrder, offset: int) -> SearchResults:
         with self._mutex:
             searcher = self._get_searcher()
             ev = self._evaluator

@@ -59,13 +59,12 @@ from sopdocs.search.base import (
     _literal_prefix,
     _random_hex,
     _rename_retry,
-    check_search_args,
     correct_query,
     keep_stems,
     make_snippet,
 )
 from sopdocs.search.querylang import levenshtein
-from sopdocs.search.textanalysis import in_stem_session, scan, terms_of, use_stems
+from sopdocs.search.textanalysis import scan, terms_of, use_stems
 
 try:
     import tantivy
@@ -481,26 +480,12 @@ class TantivyIndex(_Engine):
             return f"isi indeks rusak ({type(exc).__name__}: {exc})"
         return None
 
-    @in_stem_session
-    def search(
-        self,
-        query: str,
-        *,
-        kind: str | None = None,
-        date_from: dt.date | None = None,
-        date_to: dt.date | None = None,
-        limit: int = 20,
-        sort: SortOrder = "relevance",
-        offset: int = 0,
-        classification: str | None = None,
-        office: str | None = None,
-        year: int | None = None,
-    ) -> SearchResults:
-        check_search_args(sort, date_from, date_to, limit, offset, year)
-        qstring = (query or "").strip()
-        notices: list[str] = []
-        q = ql.build_query(qstring, notices)
-        filt = ql.filter_query(kind, date_from, date_to, classification, office, year)
+    def _filter_query(self, kind: str | None, date_from: dt.date | None, date_to: dt.date | None,
+                      classification: str | None, office: str | None, year: int | None) -> ql.Node | None:
+        return ql.filter_query(kind, date_from, date_to, classification, office, year)
+
+    def _search(self, qstring: str, q: ql.Node | None, filt: ql.Node | None, notices: list[str],
+                limit: int, sort: SortOrder, offset: int) -> SearchResults:
         with self._mutex:
             searcher = self._searcher()
             budget = _Budget(self.time_budget, qstring, notices)
