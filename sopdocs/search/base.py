@@ -339,6 +339,38 @@ class _Engine(SearchIndex):
 
     folder: Path
     _mutex: RLock
+    _lock: _FolderLock
+
+    def _inspect(self, folder: Path) -> str | None:
+        """What is wrong with the index in ``folder`` (None: usable)."""
+        raise NotImplementedError
+
+    def _recover(self) -> None:
+        """Finish or undo a swap that a crash interrupted; drop abandoned builds."""
+        parent, name = self.folder.parent, self.folder.name
+        if not parent.is_dir():
+            return
+        news = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
+        olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
+        if not news and not olds:
+            return
+        if self.folder.exists() and not self._lock.try_hold():
+            return  # somebody is building right now
+        import shutil  # not at import: a search seldom needs it
+
+        with self._lock.hold():
+            news = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
+            olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
+            complete = sorted((p for p in news if (p / BUILD_MARKER).exists()),
+                              key=lambda p: p.stat().st_mtime_ns)
+            if complete and self._inspect(complete[-1]) is None:
+                if self.folder.exists():
+                    _rename_retry(self.folder, parent / f"{name}.old-{_random_hex(4)}")
+                _rename_retry(complete[-1], self.folder)
+            elif not self.folder.exists() and olds:
+                _rename_retry(max(olds, key=lambda p: p.stat().st_mtime_ns), self.folder)
+            for p in list(parent.glob(f"{name}.new-*")) + list(parent.glob(f"{name}.old-*")):
+                shutil.rmtree(p, ignore_errors=True)
 
     def _open(self) -> None:
         raise NotImplementedError
@@ -846,6 +878,19 @@ def keep_stems(folder: Path, everything: bool = False) -> None:
     stems = known_stems() if everything else {}
     stems.update(take_new_stems())
     stemstore.save(folder, stems, stem_tag())
+
+
+BUILD_MARKER = "sopdocs-build.json"
+"""Written last into a built index folder: a folder without it is an unfinished build."""
+
+
+def write_marker(folder: Path, data: dict[str, object]) -> None:
+    """Write :data:`BUILD_MARKER` (``data`` as JSON) into ``folder``, atomically."""
+    import json
+
+    tmp = folder / f"{BUILD_MARKER}.{_random_hex(4)}.tmp"
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, folder / BUILD_MARKER)
 
 
 def _random_hex(nbytes: int) -> str:

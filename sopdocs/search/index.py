@@ -113,6 +113,8 @@ from sopdocs.search.analysis import (
 from sopdocs.errors import DateError, Problem, SopdocsError, ValidationError
 from sopdocs.search.postingpool import TermPool
 from sopdocs.search.base import (  # noqa: F401 - re-exported: the engine-neutral part
+    BUILD_MARKER,
+    write_marker,
     expansion_message,
     _Budget,
     _check_date_syntax,
@@ -527,7 +529,7 @@ def build_schema() -> fields.Schema:
 SCHEMA = build_schema()
 SCHEMA_VERSION = 2
 _INDEX_NAME = "MAIN"
-_MARKER = "sopdocs-build.json"
+_MARKER = BUILD_MARKER
 _SEARCH_FIELDS = ["title", "text", "people"]
 _FIELD_ALIASES = {
     "kind": ["jenis"],
@@ -715,33 +717,6 @@ class WhooshIndex(_Engine):
         except OSError:
             return None
         return (st.st_ino, st.st_mtime_ns)
-
-    def _recover(self) -> None:
-        """Finish or undo a swap that a crash interrupted; drop abandoned builds."""
-        parent, name = self.folder.parent, self.folder.name
-        if not parent.is_dir():
-            return
-        leftovers = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
-        olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
-        if not leftovers and not olds:
-            return
-        if not self.folder.exists() or self._lock.try_hold():
-            # Nobody is building: everything here is from a finished or crashed run.
-            with self._lock.hold():
-                leftovers = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
-                olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
-                complete = sorted((p for p in leftovers if (p / _MARKER).exists()),
-                                  key=lambda p: p.stat().st_mtime_ns)
-                if complete and self._inspect(complete[-1]) is None:
-                    newest = complete[-1]
-                    if self.folder.exists():
-                        _rename_retry(self.folder, parent / f"{name}.old-{uuid.uuid4().hex[:8]}")
-                    _rename_retry(newest, self.folder)
-                elif not self.folder.exists() and olds:
-                    newest_old = max(olds, key=lambda p: p.stat().st_mtime_ns)
-                    _rename_retry(newest_old, self.folder)
-                for p in list(parent.glob(f"{name}.new-*")) + list(parent.glob(f"{name}.old-*")):
-                    shutil.rmtree(p, ignore_errors=True)
 
     def _require(self) -> index.Index:
         if self._problem is not None or self._ix is None:
@@ -1714,8 +1689,5 @@ def _damaged_files(folder: Path, toc: Any) -> str:
 
 
 def _write_marker(folder: Path) -> None:
-    data = {"build": uuid.uuid4().hex, "schema_version": SCHEMA_VERSION,
-            "created": dt.datetime.now().isoformat(timespec="seconds")}
-    tmp = folder / f"{_MARKER}.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, folder / _MARKER)
+    write_marker(folder, {"build": uuid.uuid4().hex, "schema_version": SCHEMA_VERSION,
+                          "created": dt.datetime.now().isoformat(timespec="seconds")})

@@ -42,6 +42,8 @@ from typing import Any
 from sopdocs.errors import Problem, SopdocsError, ValidationError
 from sopdocs.search import querylang as ql
 from sopdocs.search.base import (
+    BUILD_MARKER,
+    write_marker,
     MAX_EXPANSION_TERMS,
     QUERY_TIME_BUDGET_SECONDS,
     IndexedDocument,
@@ -58,7 +60,6 @@ from sopdocs.search.base import (
     RLock,
     _literal_prefix,
     _random_hex,
-    _rename_retry,
     correct_query,
     keep_stems,
     make_snippet,
@@ -77,7 +78,7 @@ TANTIVY_SCHEMA_VERSION = 1
 """Bump when the fields or their analysis change: an index of another version is
 reported by ``check()`` as needing a rebuild."""
 
-_MARKER = "sopdocs-build.json"
+_MARKER = BUILD_MARKER
 _ENGINE = "tantivy"
 _TOKENIZER = "sopdocs_terms"
 _SEPARATOR = "\u00a7"
@@ -292,31 +293,6 @@ class TantivyIndex(_Engine):
         except OSError:
             return None
         return (st.st_ino, st.st_mtime_ns)
-
-    def _recover(self) -> None:
-        """Finish or undo a swap that a crash interrupted; drop abandoned builds."""
-        parent, name = self.folder.parent, self.folder.name
-        if not parent.is_dir():
-            return
-        news = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
-        olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
-        if not news and not olds:
-            return
-        if self.folder.exists() and not self._lock.try_hold():
-            return  # somebody is building right now
-        with self._lock.hold():
-            news = [p for p in parent.glob(f"{name}.new-*") if p.is_dir()]
-            olds = [p for p in parent.glob(f"{name}.old-*") if p.is_dir()]
-            complete = sorted((p for p in news if (p / _MARKER).exists()),
-                              key=lambda p: p.stat().st_mtime_ns)
-            if complete and self._inspect(complete[-1]) is None:
-                if self.folder.exists():
-                    _rename_retry(self.folder, parent / f"{name}.old-{_random_hex(4)}")
-                _rename_retry(complete[-1], self.folder)
-            elif not self.folder.exists() and olds:
-                _rename_retry(max(olds, key=lambda p: p.stat().st_mtime_ns), self.folder)
-            for p in list(parent.glob(f"{name}.new-*")) + list(parent.glob(f"{name}.old-*")):
-                _rmtree(p)
 
     def _require(self) -> Any:
         if self._problem is not None or self._ix is None:
@@ -763,9 +739,6 @@ def _rmtree(path: Path) -> None:
 
 
 def _write_marker(folder: Path) -> None:
-    data = {"engine": _ENGINE, "build": _random_hex(16),
-            "schema_version": TANTIVY_SCHEMA_VERSION,
-            "created": dt.datetime.now().isoformat(timespec="seconds")}
-    tmp = folder / f"{_MARKER}.{_random_hex(4)}.tmp"
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, folder / _MARKER)
+    write_marker(folder, {"engine": _ENGINE, "build": _random_hex(16),
+                          "schema_version": TANTIVY_SCHEMA_VERSION,
+                          "created": dt.datetime.now().isoformat(timespec="seconds")})
