@@ -1,6 +1,6 @@
 """The per-user converter service (sopdocs.pdf.service), with a real LibreOffice.
 
-Every test uses a runtime folder of its own (``SOPDOCS_PDF_RUNTIME``, short: an AF_UNIX
+Every test uses a runtime folder of its own (``SOPDOCS_RUNTIME``, short: an AF_UNIX
 socket path has a length limit) and a short idle time, and stops the service at the
 end; the rest of the suite runs with the service off (tests/conftest.py). Processes are
 found in /proc by the unique names in their command lines, as in tests/test_converter.py.

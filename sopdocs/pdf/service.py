@@ -42,10 +42,8 @@ import json
 import os
 import queue
 import secrets
-import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from multiprocessing import AuthenticationError
@@ -53,8 +51,10 @@ from multiprocessing.connection import Client, Connection, Listener, answer_chal
 from pathlib import Path
 from typing import Any
 
+from sopdocs import runtime
 from sopdocs.errors import ConversionError
 from sopdocs.pdf.inputs import check_docx
+from sopdocs.runtime import ServiceUnavailable
 from sopdocs.pdf.resident import (
     CLOSE_SECONDS,
     MAX_RESIDENTS,
@@ -73,7 +73,7 @@ ENV_SWITCH = "SOPDOCS_PDF_SERVICE"
 #: Seconds of idle time instead of :data:`IDLE_SECONDS` (read by the service when it starts).
 ENV_IDLE = "SOPDOCS_PDF_SERVICE_IDLE"
 #: The runtime folder instead of the default one (tests use one of their own).
-ENV_RUNTIME = "SOPDOCS_PDF_RUNTIME"
+ENV_RUNTIME = runtime.ENV_RUNTIME
 #: Seconds a started service may take to answer.
 SPAWN_SECONDS = 20.0
 #: Seconds a command waits for another one that is starting the service.
@@ -94,16 +94,12 @@ STATE_FILE = "pdf-service.json"
 KEY_FILE = "pdf-service.key"
 LOCK_FILE = "pdf-service.lock"
 LOG_FILE = "pdf-service.log"
-KEY_BYTES = 32
+KEY_BYTES = runtime.KEY_BYTES
 
 _CODE = [Path(__file__), Path(__file__).with_name("resident.py"), Path(__file__).with_name("unohelper.py")]
 
 
 _spawned: list[subprocess.Popen[bytes]] = []
-
-
-class ServiceUnavailable(Exception):
-    """The service cannot be used from here: the caller converts in process."""
 
 
 def enabled() -> bool:
@@ -134,61 +130,22 @@ def version(soffice: Path) -> str:
 
 
 def runtime_dir() -> Path:
-    """The user's runtime folder (not created): ``SOPDOCS_PDF_RUNTIME``, else
-    ``%LOCALAPPDATA%\\sopdocs\\run`` (Windows), ``$XDG_RUNTIME_DIR/sopdocs`` or
-    ``<temp>/sopdocs-<uid>``."""
-    configured = os.environ.get(ENV_RUNTIME, "").strip()
-    if configured:
-        return Path(configured)
-    if os.name == "nt":
-        local = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(local) / "sopdocs" / "run"
-    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
-    if xdg and Path(xdg).is_dir():
-        return Path(xdg) / "sopdocs"
-    return Path(tempfile.gettempdir()) / f"sopdocs-{os.getuid()}"
+    """The user's runtime folder (not created): see :func:`sopdocs.runtime.runtime_dir`."""
+    return Path(runtime.runtime_dir())
 
 
 def private_dir() -> Path:
     """:func:`runtime_dir`, created private; ServiceUnavailable when it is not ours or not private."""
-    folder = runtime_dir()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if os.name != "nt":
-            info = os.lstat(folder)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-                raise ServiceUnavailable(f"{folder}: bukan folder milik pengguna ini")
-            if info.st_mode & 0o077:
-                os.chmod(folder, 0o700)
-    except OSError as exc:
-        raise ServiceUnavailable(f"{folder}: {exc}") from None
-    return folder
+    return Path(runtime.private_dir())
 
 
 def _read_key(folder: Path) -> bytes | None:
-    try:
-        data = (folder / KEY_FILE).read_bytes()
-    except OSError:
-        return None
-    return data if len(data) >= KEY_BYTES else None
+    return runtime.read_key(str(folder / KEY_FILE))
 
 
 def _make_key(folder: Path) -> bytes:
     """The authkey, created (0600) when missing or unusable; called under the start lock."""
-    key = _read_key(folder)
-    if key is not None:
-        return key
-    key = secrets.token_bytes(KEY_BYTES)
-    tmp = folder / f".{KEY_FILE}.{secrets.token_hex(4)}"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-        os.replace(tmp, folder / KEY_FILE)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ServiceUnavailable(f"{folder / KEY_FILE}: {exc}") from None
-    return key
+    return runtime.make_key(str(folder / KEY_FILE))
 
 
 def _read_state(folder: Path) -> dict[str, Any] | None:
@@ -199,50 +156,6 @@ def _read_state(folder: Path) -> dict[str, Any] | None:
     if not isinstance(state, dict) or not isinstance(state.get("address"), str):
         return None
     return state
-
-
-class _FileLock:
-    """An exclusive lock on a file (flock on POSIX, msvcrt.locking on Windows)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: Any = None
-
-    def acquire(self, timeout: float) -> bool:
-        fh = open(self.path, "a+b")  # noqa: SIM115 - kept open while locked
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if sys.platform == "win32":
-                    import msvcrt
-
-                    fh.seek(0)
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-                else:
-                    import fcntl
-
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._fh = fh
-                return True
-            except OSError:
-                if time.monotonic() >= deadline:
-                    fh.close()
-                    return False
-                time.sleep(0.05)
-
-    def release(self) -> None:
-        fh, self._fh = self._fh, None
-        if fh is None:
-            return
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-        except OSError:
-            pass
-        fh.close()  # closing releases a flock
 
 
 # --------------------------------------------------------------------------- messages
@@ -365,23 +278,7 @@ def _retire(conn: Connection) -> None:
 
 
 def _spawn(folder: Path, soffice: Path) -> subprocess.Popen[bytes]:
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-    options: dict[str, Any] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "cwd": str(folder),
-                               "env": env, "close_fds": True}
-    if os.name == "nt":
-        options["creationflags"] = (getattr(subprocess, "DETACHED_PROCESS", 0x8)
-                                    | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200)
-                                    | getattr(subprocess, "CREATE_NO_WINDOW", 0))
-    else:
-        options["start_new_session"] = True  # not in the terminal's process group: Ctrl-C does not reach it
-    try:
-        with open(folder / LOG_FILE, "wb") as log:
-            return subprocess.Popen([sys.executable, "-m", "sopdocs.pdf.service", "serve", str(folder),
-                                     str(soffice)], stderr=log, **options)
-    except OSError as exc:
-        raise ServiceUnavailable(f"layanan PDF tidak dapat dijalankan: {exc}") from None
+    return runtime.spawn(["-m", "sopdocs.pdf.service", "serve", str(folder), str(soffice)], str(folder), LOG_FILE)
 
 
 def _remove_socket(folder: Path, address: str) -> None:
@@ -400,7 +297,7 @@ def connect(soffice: Path) -> ServiceConverter:
     folder = private_dir()
     found = _try(folder, soffice)
     if found is None:
-        lock = _FileLock(folder / LOCK_FILE)
+        lock = runtime.FileLock(str(folder / LOCK_FILE))
         if not lock.acquire(LOCK_SECONDS):
             raise ServiceUnavailable("kunci layanan PDF tidak dapat diambil")
         try:
