@@ -6,8 +6,9 @@ Names load on first use, so ``import sopdocs`` stays cheap for the command line.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a cold command a few milliseconds
+    from typing import Any
 
 __version__ = "0.1.0"
 
@@ -51,6 +52,8 @@ def __getattr__(name: str) -> Any:
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'sopdocs' has no attribute {name!r}")
+    import importlib  # here: it imports warnings, which a search answered by the service never needs
+
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

@@ -15,9 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# No test starts the user's PDF converter service (it outlives commands); its own tests
-# (tests/test_converter_service.py) turn it on with a private runtime folder.
+# No test starts the user's PDF converter or search service (they outlive commands); their
+# own tests (tests/test_converter_service.py, tests/test_search_service.py) turn them on
+# with a private runtime folder.
 os.environ["SOPDOCS_PDF_SERVICE"] = "0"
+os.environ["SOPDOCS_SEARCH_SERVICE"] = "0"
 F = TypeVar("F", bound=Callable[..., object])
 
 

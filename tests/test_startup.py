@@ -208,7 +208,7 @@ def test_number_take_imports_only_what_it_needs(tmp_path: Path, example_copy: Pa
     modules = modules_after("from sopdocs.cli import main\ncode = main(sys.argv[1:])\nassert code == 0", *argv)
     assert "sopdocs.definitions.quickprofile" in modules  # the probe worked
     assert loaded(modules, NOT_FOR_SHORT_COMMANDS + ("whoosh", "tantivy", "sopdocs.search")) == []
-    assert loaded(modules, ("sopdocs.cli",)) == ["sopdocs.cli", "sopdocs.cli.number"]
+    assert loaded(modules, ("sopdocs.cli",)) == ["sopdocs.cli", "sopdocs.cli.base", "sopdocs.cli.number"]
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +238,7 @@ def test_search_imports_only_what_it_needs(archives: dict[str, Path], engine: st
     unused = "tantivy" if engine == "whoosh" else "whoosh"
     assert loaded(modules, NOT_FOR_SHORT_COMMANDS + (unused, "yaml", "sopdocs.numbering", "sopdocs.workflow")) == []
     assert {"sopdocs.cli", "sopdocs.cli.search"} <= set(loaded(modules, ("sopdocs.cli",))) <= {
-        "sopdocs.cli", "sopdocs.cli.archive", "sopdocs.cli.search"}  # (search borrows archive's --archive)
+        "sopdocs.cli", "sopdocs.cli.base", "sopdocs.cli.archive", "sopdocs.cli.search"}  # (search borrows archive's --archive)
 
 
 @pytest.mark.parametrize("columns", [None, "40", "100", "0", "-3", "abc", ""])

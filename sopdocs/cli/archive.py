@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import overwrite_arg, say, warn
+from sopdocs.cli.base import overwrite_arg, say, warn
 from sopdocs.outputs import printable
 
 

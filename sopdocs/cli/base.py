@@ -1,4 +1,4 @@
-"""The ``sopdocs`` command: a thin layer over the Python API.
+"""The ``sopdocs`` command's parser, its shared argument helpers and :func:`main`.
 
 English verbs (render, number, archive, search, run, demo), Indonesian nouns
 (surat-tugas, kuesioner, disposisi). User errors print one clear message and exit 2;
@@ -209,7 +209,3 @@ def _undecodable(arguments: Sequence[str]) -> str | None:
         return (f"{what} berisi byte yang bukan teks UTF-8 ({shown!r}); ketik ulang teksnya atau ganti "
                 "nama berkasnya dengan huruf yang terbaca")
     return None
-
-
-def entry_point() -> None:
-    sys.exit(main())

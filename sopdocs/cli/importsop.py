@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import overwrite_arg, say
+from sopdocs.cli.base import overwrite_arg, say
 
 #: Exit code when the definition was written but does not validate yet.
 NEEDS_FILLING = 1

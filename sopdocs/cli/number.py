@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from sopdocs.errors import SopdocsError
-from sopdocs.cli import overwrite_arg, say, warn, year_arg
+from sopdocs.cli.base import overwrite_arg, say, warn, year_arg
 from sopdocs.outputs import json_printable, printable, spreadsheet_cell
 
 #: Columns of the text table (``list`` without --json/--csv) and their maximum widths.

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import overwrite_arg, say, warn
+from sopdocs.cli.base import overwrite_arg, say, warn
 
 
 def _date(text: str) -> Any:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from sopdocs.cli import warn
+from sopdocs.cli.base import warn
 from sopdocs.outputs import printable
 
 

@@ -93,7 +93,7 @@ def _ask_password() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sopdocs.cli import say
+    from sopdocs.cli.base import say
     from sopdocs.definitions.archivesettings import archive_settings
     from sopdocs.locations import archive_dir
     from sopdocs.web.security import is_loopback_only
