@@ -96,7 +96,7 @@ def _direct(args: argparse.Namespace, options: dict[str, Any]) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from sopdocs.errors import SopdocsError
-    from sopdocs.cli import warn
+    from sopdocs.cli.base import warn
 
     if args.limit < 1:
         raise SopdocsError(f"--limit harus 1 atau lebih, bukan {args.limit}")
@@ -111,6 +111,11 @@ def run(args: argparse.Namespace) -> int:
     options: dict[str, Any] = dict(
         kind=args.kind, date_from=date_from, date_to=date_to, limit=args.limit, sort=args.sort,
         offset=args.offset, classification=args.classification, office=args.office, year=args.year)
+    from sopdocs.locations import archive_dir
+
+    root = archive_dir(args.archive)
+    if not root.is_dir():  # a search reads: it never makes an archive where a path was mistyped
+        raise SopdocsError(f"{root}: folder arsip tidak ada (periksa --archive atau SOPDOCS_ARCHIVE)")
     results = _direct(args, options)
     if results is None:
         from sopdocs.cli.archive import open_archive
