@@ -14,8 +14,11 @@ engine:
   open index, the engines interleaved query by query; each search returns 20 hits with
   snippets, the total and the counts per kind and year;
 * cold: ``sopdocs search`` as a user runs it, one process per query (the archive's index,
-  ``--json``; run as ``python -c`` + runpy of ``sopdocs``, so the child can report its peak
-  memory), against a bare open + query of the same engine in its own process (Whoosh:
+  ``--json``; run as ``python -c`` + the code of the ``sopdocs`` console script, so the
+  child can report its peak memory), twice: with the search service off (every module
+  started in the process) and answered by the user's search service (``sopdocs.cli.service``,
+  started by an untimed search first, in a runtime folder of the bench's own), against a
+  bare open + query of the same engine in its own process (Whoosh:
   ``open_dir`` + ``MultifieldParser`` + ``search``; tantivy: ``Index.open`` +
   ``parse_query`` + ``search``), interleaved; medians, the ratio, and the peak memory of the
   child processes (their own VmHWM: ``ru_maxrss`` of a child counts the parent's pages).
@@ -269,9 +272,12 @@ class Figures:
     warm: dict[str, list[float]] = field(default_factory=dict)
     cold_cli: list[float] = field(default_factory=list)
     cold_bare: list[float] = field(default_factory=list)
+    cold_svc: list[float] = field(default_factory=list)
     cpu_cli: list[float] = field(default_factory=list)
+    cpu_svc: list[float] = field(default_factory=list)
     cpu_bare: list[float] = field(default_factory=list)
     rss_cli: list[float] = field(default_factory=list)
+    rss_svc: list[float] = field(default_factory=list)
     rss_bare: list[float] = field(default_factory=list)
     whoosh_cli: list[bool] = field(default_factory=list)
     totals: int = 0
@@ -374,11 +380,11 @@ PEAK = (
     "    except (OSError, StopIteration):\n"
     "        pass\n"
     "atexit.register(_peak)\n")
-# `python -m sopdocs ARGS`, run through runpy so that PEAK is installed first.
+# What the installed `sopdocs` console script runs, after PEAK.
 CLI_SCRIPT = (
-    "import runpy\n"
     "sys.argv = ['sopdocs', *sys.argv[1:]]\n"
-    "runpy.run_module('sopdocs', run_name='__main__', alter_sys=True)\n")
+    "from sopdocs.cli import entry_point\n"
+    "entry_point()\n")
 
 BARE_SCRIPTS = {
     "whoosh": (
@@ -468,6 +474,29 @@ def make_engine(name: str, work: Path) -> Engine:
 # ------------------------------------------------------------------- measuring
 
 
+SERVICE_SWITCH = "SOPDOCS_SEARCH_SERVICE"
+
+
+def service_up(within: float = 60.0) -> bool:
+    """Whether the search service of the bench's runtime folder answers (waited for)."""
+    from sopdocs import runtime
+    from sopdocs.cli import service
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        folder = runtime.existing_private_dir()
+        files = service._files(folder, service._tag()) if folder else None
+        state = service._read_state(files["state"]) if files else None
+        if files and state:
+            try:
+                service._connect(state["address"], files["key"]).close()
+                return True
+            except (OSError, runtime.ServiceUnavailable):
+                pass
+        time.sleep(0.1)
+    return False
+
+
 def child_env() -> dict[str, str]:
     """The environment of the cold runs: as a user's, with compiled modules (``.pyc``)
     written and used; PYTHONDONTWRITEBYTECODE (set in some shells and CI) would make
@@ -477,14 +506,16 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_child(args: list[str]) -> tuple[float, float, float, int, bool]:
+def run_child(args: list[str], service: bool = False) -> tuple[float, float, float, int, bool]:
     """(seconds, CPU seconds, peak memory MB, exit code, Whoosh imported) of one child
     process. The CPU time (user + system, from ``os.wait4``) depends little on other load
     on the machine; the peak is as the child reports it, see PEAK (NaN where /proc is
     missing)."""
+    env = child_env()
+    env[SERVICE_SWITCH] = "1" if service else "0"
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=tempfile.gettempdir(), env=child_env())
+                            cwd=tempfile.gettempdir(), env=env)
     assert proc.stderr is not None
     err = proc.stderr.read().decode("utf-8", "replace")
     cpu = float("nan")
@@ -544,26 +575,34 @@ def measure_size(engines: list[Engine], docs: Documents, queries: list[BenchQuer
     for engine in engines:
         engine.close()
     cold_queries = [q for q in queries if q.label != "fuzzy"][:cold]
-    for engine in engines:  # untimed: compiled modules written, files in the page cache
+    for engine in engines:  # untimed: compiled modules written, files in the page cache, service started
         for args in (engine.cold_cli(queries[0]), engine.cold_bare(queries[0])):
             if cold and args is not None:
                 run_child(args)
-    for q in cold_queries:
+        cli_args = engine.cold_cli(queries[0])
+        if cold and cli_args is not None:
+            run_child(cli_args, service=True)
+            if not service_up():
+                print("  the search service did not start: its figures are missing")
+    for i, q in enumerate(cold_queries):
         for engine in engines:
             cli, bare = engine.cold_cli(q), engine.cold_bare(q)
             if cli is None or bare is None:
                 continue
             fig = figures[engine.name]
-            pair = [("cli", cli), ("bare", bare)]
-            if len(fig.cold_cli) % 2:
-                pair.reverse()
-            for what, args in pair:
-                seconds, cpu, peak, _code, whoosh = run_child(args)
+            trio = [("cli", cli), ("svc", cli), ("bare", bare)]
+            shift = i % len(trio)
+            for what, args in trio[shift:] + trio[:shift]:  # interleaved, rotated
+                seconds, cpu, peak, _code, whoosh = run_child(args, service=what == "svc")
                 if what == "cli":
                     fig.cold_cli.append(seconds * 1000)
                     fig.cpu_cli.append(cpu * 1000)
                     fig.rss_cli.append(peak)
                     fig.whoosh_cli.append(whoosh)
+                elif what == "svc":
+                    fig.cold_svc.append(seconds * 1000)
+                    fig.cpu_svc.append(cpu * 1000)
+                    fig.rss_svc.append(peak)
                 else:
                     fig.cold_bare.append(seconds * 1000)
                     fig.cpu_bare.append(cpu * 1000)
@@ -597,22 +636,26 @@ def report(size: int, engines: list[str], figures: dict[str, Figures], queries: 
         row(f"  {label}: p50 / p95 ms", lambda f: (
             f"{statistics.median(f.warm[label]):.1f} / {pct(f.warm[label], 95):.1f}"
             if label in f.warm else "-"))
-    row("cold `sopdocs search` p50 / p95 ms", lambda f: (
+    def med(values: list[float]) -> float | None:
+        return statistics.median(values) if values else None
+
+    def ratio(top: list[float], bottom: list[float]) -> str:
+        return num(statistics.median(top) / statistics.median(bottom) if top and bottom else None, ".2f")
+
+    row("`sopdocs search` no service p50 / p95 ms", lambda f: (
         f"{statistics.median(f.cold_cli):.0f} / {pct(f.cold_cli, 95):.0f}" if f.cold_cli else "-"))
-    row("cold bare open + query p50 ms", lambda f: num(
-        statistics.median(f.cold_bare) if f.cold_bare else None))
-    row("cold ratio sopdocs / bare", lambda f: num(
-        statistics.median(f.cold_cli) / statistics.median(f.cold_bare)
-        if f.cold_cli and f.cold_bare else None, ".2f"))
-    row("cold CPU ms (user+sys) sopdocs / bare", lambda f: (
-        f"{statistics.median(f.cpu_cli):.0f} / {statistics.median(f.cpu_bare):.0f}"
+    row("`sopdocs search` by service p50 / p95 ms", lambda f: (
+        f"{statistics.median(f.cold_svc):.0f} / {pct(f.cold_svc, 95):.0f}" if f.cold_svc else "-"))
+    row("cold bare open + query p50 ms", lambda f: num(med(f.cold_bare)))
+    row("ratio to bare: no service / service", lambda f: f"{ratio(f.cold_cli, f.cold_bare)} / "
+        f"{ratio(f.cold_svc, f.cold_bare)}")
+    row("CPU ms: no service / service / bare", lambda f: (
+        f"{statistics.median(f.cpu_cli):.0f} / {num(med(f.cpu_svc))} / {statistics.median(f.cpu_bare):.0f}"
         if f.cpu_cli and f.cpu_bare else "-"))
-    row("cold CPU ratio sopdocs / bare", lambda f: num(
-        statistics.median(f.cpu_cli) / statistics.median(f.cpu_bare)
-        if f.cpu_cli and f.cpu_bare else None, ".2f"))
-    row("peak memory sopdocs search / bare, MB", lambda f: (
-        f"{max(f.rss_cli):.0f} / {max(f.rss_bare):.0f}" if f.rss_cli and f.rss_bare else "-"))
-    row("Whoosh imported by cold `sopdocs search`", lambda f: (
+    row("peak MB: no service / service / bare", lambda f: (
+        f"{max(f.rss_cli):.0f} / {num(max(f.rss_svc) if f.rss_svc else None)} / {max(f.rss_bare):.0f}"
+        if f.rss_cli and f.rss_bare else "-"))
+    row("Whoosh imported, no service", lambda f: (
         f"{sum(f.whoosh_cli)} of {len(f.whoosh_cli)}" if f.whoosh_cli else "-"))
     row("(sum of the queries' totals)", lambda f: str(f.totals))
 
@@ -721,6 +764,9 @@ def main(argv: list[str] | None = None) -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="sopdocs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"bench/search.py: sizes {sizes}, engines {engines}; {machine_load()}")
+    # The search service of the cold runs: the bench's own runtime folder (short: a socket path).
+    runtime_folder = tempfile.mkdtemp(prefix="sdb-")
+    os.environ["SOPDOCS_RUNTIME"] = runtime_folder
     try:
         if args.hostile:
             args.docs = sizes[0]
@@ -736,6 +782,10 @@ def main(argv: list[str] | None = None) -> None:
                                    queries, args.cold, args.rebuild)
             report(size, engines, figures, len(queries))
     finally:
+        from sopdocs.cli import service
+
+        service.stop(runtime_folder)
+        shutil.rmtree(runtime_folder, ignore_errors=True)
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 

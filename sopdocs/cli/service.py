@@ -219,6 +219,9 @@ def answer(argv: list[str]) -> int | None:
         return None
     try:
         reply = _ask(state, files["key"], _request(argv))
+    except KeyboardInterrupt:  # Ctrl-C while the service searches: as the command says it
+        print("dibatalkan", file=sys.stderr)
+        return 130
     except (OSError, EOFError, ValueError, runtime.ServiceUnavailable):
         _start()  # a service that went away (its lock tells whether one is still there)
         return None
