@@ -11,6 +11,9 @@ archive is a fresh temporary folder holding one archived surat tugas (so ``searc
 ``git archive HEAD | tar -x -C /tmp/base``), interleaved with this one, so a change is
 measured before and after in one run on the same load.
 
+The search service is off (``SOPDOCS_SEARCH_SERVICE=0``): this bench times the start of
+the process itself; ``bench/search.py`` times searches answered by the service.
+
 Bytecode: the children run without ``PYTHONDONTWRITEBYTECODE`` and each command runs once
 before timing, so compiled ``.pyc`` files exist, as they do after ``pip install``.
 
@@ -87,6 +90,7 @@ def main() -> None:
             raise SystemExit(f"--baseline {args.baseline}: no sopdocs/ in that folder")
         trees["baseline "] = args.baseline.resolve()
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["SOPDOCS_SEARCH_SERVICE"] = "0"
     print(machine_load())
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
