@@ -29,6 +29,15 @@ class ServiceUnavailable(Exception):
     """A service cannot be used from here: the caller does the work in its own process."""
 
 
+def seconds_setting(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable ``name``, else ``default``."""
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 def runtime_dir() -> str:
     """The user's runtime folder (not created): ``SOPDOCS_RUNTIME``, else
     ``%LOCALAPPDATA%\\sopdocs\\run`` (Windows), ``$XDG_RUNTIME_DIR/sopdocs`` or

@@ -319,7 +319,7 @@ class _Service:
         self.folder = folder
         self.tag = tag
         self.files = _files(folder, tag)
-        self.idle = _idle_seconds()
+        self.idle = runtime.seconds_setting(ENV_IDLE, IDLE_SECONDS)
         self.address = ""
         self.key = b""
         self.code: dict[str, tuple[int, int]] = {}
@@ -532,14 +532,6 @@ def _set_environment(now: dict[str, str], wanted: dict[str, str]) -> None:
     for name, value in wanted.items():
         if now.get(name) != value:
             os.environ[name] = value
-
-
-def _idle_seconds() -> float:
-    try:
-        value = float(os.environ.get(ENV_IDLE, "") or IDLE_SECONDS)
-    except ValueError:
-        return IDLE_SECONDS
-    return value if value > 0 else IDLE_SECONDS
 
 
 def main(argv: list[str]) -> int:

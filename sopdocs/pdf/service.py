@@ -107,11 +107,7 @@ def enabled() -> bool:
 
 
 def idle_seconds() -> float:
-    try:
-        value = float(os.environ.get(ENV_IDLE, "") or IDLE_SECONDS)
-    except ValueError:
-        return IDLE_SECONDS
-    return value if value > 0 else IDLE_SECONDS
+    return runtime.seconds_setting(ENV_IDLE, IDLE_SECONDS)
 
 
 def version(soffice: Path) -> str:
