@@ -57,6 +57,25 @@ def example_copy(tmp_path: Path) -> Path:
     return target
 
 
+def archives_with_one_letter(work: Path) -> dict[str, Path]:
+    """An archive in ``work`` holding one surat tugas, indexed by Whoosh, and a copy indexed
+    by tantivy (made by the real commands)."""
+    import subprocess
+    import sys
+
+    whoosh = work / "arsip"
+    sopdocs = [sys.executable, "-m", "sopdocs"]
+    subprocess.run([*sopdocs, "render", "surat-tugas", str(EXAMPLES / "surat-tugas.yaml"), "-o", str(work / "out"),
+                    "--profil", str(EXAMPLES / "profil.yaml"), "--archive", str(whoosh)], check=True, cwd=ROOT,
+                   capture_output=True)
+    tantivy = work / "arsip-tantivy"
+    shutil.copytree(whoosh, tantivy)
+    (tantivy / "pengaturan.yaml").write_text("indeks: tantivy\n", encoding="utf-8")
+    subprocess.run([*sopdocs, "archive", "reindex", "--archive", str(tantivy)], check=True, cwd=ROOT,
+                   capture_output=True)
+    return {"whoosh": whoosh, "tantivy": tantivy}
+
+
 # --------------------------------------------------------------------------- package integrity
 # The integrity check (sopdocs.docx.integrity) runs over every output of the test suite: it is
 # on in every writer (the default, asserted here), and after each test every .docx left in its

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, archives_with_one_letter
 from test_converter import processes_with
 from test_converter_service import alive, wait_until
 
@@ -62,19 +62,7 @@ def sopdocs(*argv: str, service_on: bool = True, cwd: Path = ROOT, **env: str) -
 
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """An archive holding one surat tugas, indexed by Whoosh, and a copy indexed by tantivy."""
-    work = tmp_path_factory.mktemp("layanan")
-    whoosh = work / "arsip"
-    base = [sys.executable, "-m", "sopdocs"]
-    subprocess.run([*base, "render", "surat-tugas", str(EXAMPLES / "surat-tugas.yaml"), "-o", str(work / "out"),
-                    "--profil", str(EXAMPLES / "profil.yaml"), "--archive", str(whoosh)], check=True, cwd=ROOT,
-                   capture_output=True)
-    tantivy = work / "arsip-tantivy"
-    shutil.copytree(whoosh, tantivy)
-    (tantivy / "pengaturan.yaml").write_text("indeks: tantivy\n", encoding="utf-8")
-    subprocess.run([*base, "archive", "reindex", "--archive", str(tantivy)], check=True, cwd=ROOT,
-                   capture_output=True)
-    return {"whoosh": whoosh, "tantivy": tantivy}
+    return archives_with_one_letter(tmp_path_factory.mktemp("layanan"))
 
 
 @pytest.fixture
@@ -87,6 +75,10 @@ def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         yield where
     finally:
         service.stop(str(where))
+        for state_file in where.glob("search-*.state"):  # another installation's (a copy of the package)
+            state = service._read_state(str(state_file))
+            if state is not None and alive(int(state["pid"])):
+                os.kill(int(state["pid"]), signal.SIGTERM)
         if not wait_until(lambda: services_in(where) == [], 10):
             for pid in services_in(where):
                 os.kill(pid, signal.SIGKILL)
@@ -228,23 +220,41 @@ def test_a_stranger_on_the_socket_gets_nothing_and_the_service_carries_on(
 
 
 def test_changed_code_retires_the_service_and_the_next_search_starts_a_new_one(
-        folder: Path, archives: dict[str, Path]) -> None:
+        folder: Path, archives: dict[str, Path], tmp_path: Path) -> None:
+    # A copy of the package, so that no other test's service sees the change: its own
+    # installation (another tag), imported from the folder the command runs in.
+    tree = tmp_path / "pasang"
+    shutil.copytree(ROOT / "sopdocs", tree / "sopdocs", ignore=shutil.ignore_patterns("__pycache__"))
     archive = str(archives["whoosh"])
-    sopdocs("search", "x", "--archive", archive)
-    old = service_up(folder)
-    assert not sopdocs("search", "pendataan", "--archive", archive).local
-    module = ROOT / "sopdocs" / "cli" / "search.py"  # a module every search runs
+    sopdocs("search", "x", "--archive", archive, cwd=tree)
+    old = wait_for_pid(folder)
+    assert not sopdocs("search", "pendataan", "--archive", archive, cwd=tree).local
+    module = tree / "sopdocs" / "cli" / "search.py"  # a module every search runs
     info = module.stat()
     os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 2_000_000_000))
-    try:
-        time.sleep(service.CHECK_SECONDS + 0.2)
-        upgraded = sopdocs("search", "pendataan", "--archive", archive)
-        assert upgraded.local and upgraded.code == 0  # the old service did not answer it
-        assert wait_until(lambda: not alive(old))
-        new = service_up(folder)
-        assert new != old and not sopdocs("search", "pendataan", "--archive", archive).local
-    finally:
-        os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns))
+    time.sleep(service.CHECK_SECONDS + 0.2)
+    upgraded = sopdocs("search", "pendataan", "--archive", archive, cwd=tree)
+    assert upgraded.local and upgraded.code == 0  # the old service did not answer it
+    assert wait_until(lambda: not alive(old))
+    new = wait_for_pid(folder, old)
+    assert new != old and not sopdocs("search", "pendataan", "--archive", archive, cwd=tree).local
+
+
+def wait_for_pid(folder: Path, other_than: int = 0) -> int:
+    """The pid of a service in ``folder`` (other than ``other_than``) once its state file names it."""
+    found: list[int] = []
+
+    def named() -> bool:
+        for state_file in folder.glob("search-*.state"):
+            state = service._read_state(str(state_file))
+            if state is not None and int(state["pid"]) != other_than and alive(int(state["pid"])):
+                found.append(int(state["pid"]))
+                return True
+        return False
+
+    assert wait_until(named, UP_WITHIN)
+    time.sleep(0.2)  # listening: the state file is written after the socket is bound
+    return found[0]
 
 
 def test_a_killed_service_is_replaced_and_its_search_answered_here(folder: Path, archives: dict[str, Path]) -> None:

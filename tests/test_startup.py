@@ -8,7 +8,6 @@ the definition models; the kinds' light records must match the kinds their modul
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import archives_with_one_letter
 
 from sopdocs.kinds import registry
 
@@ -213,20 +213,7 @@ def test_number_take_imports_only_what_it_needs(tmp_path: Path, example_copy: Pa
 
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """An archive holding one surat tugas, indexed by Whoosh, and a copy indexed by tantivy."""
-    work = tmp_path_factory.mktemp("startup")
-    examples = ROOT / "examples"
-    whoosh = work / "arsip"
-    sopdocs = [sys.executable, "-m", "sopdocs"]
-    subprocess.run([*sopdocs, "render", "surat-tugas", str(examples / "surat-tugas.yaml"), "-o", str(work / "out"),
-                    "--profil", str(examples / "profil.yaml"), "--archive", str(whoosh)], check=True, cwd=ROOT,
-                   capture_output=True)
-    tantivy = work / "arsip-tantivy"
-    shutil.copytree(whoosh, tantivy)
-    (tantivy / "pengaturan.yaml").write_text("indeks: tantivy\n", encoding="utf-8")
-    subprocess.run([*sopdocs, "archive", "reindex", "--archive", str(tantivy)], check=True, cwd=ROOT,
-                   capture_output=True)
-    return {"whoosh": whoosh, "tantivy": tantivy}
+    return archives_with_one_letter(tmp_path_factory.mktemp("startup"))
 
 
 @pytest.mark.parametrize("engine", ["whoosh", "tantivy"])

@@ -13,7 +13,9 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sopdocs.cli.base import main as main
+    from sopdocs.cli.base import main
+
+__all__ = ["entry_point", "main"]
 
 
 def entry_point() -> None:
@@ -27,9 +29,9 @@ def entry_point() -> None:
         code = service.answer(argv)
         if code is not None:
             sys.exit(code)
-    from sopdocs.cli.base import main
+    from sopdocs.cli.base import main as run_here
 
-    sys.exit(main(argv))
+    sys.exit(run_here(argv))
 
 
 def __getattr__(name: str) -> object:
