@@ -54,7 +54,9 @@ class Run:
 
 
 def sopdocs(*argv: str, service_on: bool = True, cwd: Path = ROOT, **env: str) -> Run:
-    environment = dict(os.environ, COLUMNS="120", **env)
+    """The command, run in ``cwd`` with this tree's sopdocs (the one a folder ``cwd`` holds first)."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    environment = dict(os.environ, COLUMNS="120", PYTHONPATH=path, **env)
     environment[service.ENV_SWITCH] = "1" if service_on else "0"
     return Run(subprocess.run([sys.executable, "-c", COMMAND, *argv], capture_output=True, text=True, cwd=cwd,
                               env=environment, timeout=120))
