@@ -1,11 +1,18 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import holidays
 import pytest
 
+from sopdocs import runtime
 from sopdocs.errors import DateError
+from sopdocs.indonesian import workdays
 from sopdocs.indonesian.workdays import WorkCalendar
 
 
@@ -159,3 +166,65 @@ def test_bad_user_date_names_the_list() -> None:
         WorkCalendar(extra_holidays={"31 Februari 2024": "X"})
     with pytest.raises(DateError, match="hari_kerja_tambahan"):
         WorkCalendar(extra_working_days=["kemarin"])
+
+
+# --------------------------------------------------------------------------- kept lists
+
+
+@pytest.fixture
+def kept_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "run"
+    monkeypatch.setenv(runtime.ENV_RUNTIME, str(folder))
+    return folder
+
+
+def _package(year: int, categories: tuple[str, ...]) -> dict[date, str]:
+    return {d: str(n) for d, n in holidays.country_holidays(
+        "ID", years=year, categories=categories, language="id").items()}
+
+
+@pytest.mark.parametrize("categories", [("public",), ("public", "government")])
+def test_a_years_days_off_are_kept_and_read_back_as_the_package_gives_them(
+        kept_in: Path, categories: tuple[str, ...]) -> None:
+    for year in (2002, 2024, 2025, 2031):
+        assert workdays.country_holidays(year, categories) == _package(year, categories)
+        kept = next(kept_in.glob(f"libur-ID-*-{'+'.join(categories)}-{year}.json"))
+        assert kept.stat().st_mode & 0o777 == 0o600 or os.name == "nt"
+        # Read back from the file, not computed again: a day written into it is returned.
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        data[f"{year}-03-03"] = "Hari uji"
+        kept.write_text(json.dumps(data), encoding="utf-8")
+        assert workdays.country_holidays(year, categories)[date(year, 3, 3)] == "Hari uji"
+
+
+@pytest.mark.parametrize("content", ["", "{", "[]", '{"2024-13-01": "x"}', '{"2023-05-01": "lain tahun"}',
+                                     '{"2024-05-01": ""}', '{"2024-05-01": 5}',
+                                     json.dumps({f"2024-01-{d:02d}": "x" * 400 for d in range(1, 3)}),
+                                     json.dumps({(date(2024, 1, 1) + timedelta(days=d)).isoformat(): "x"
+                                                 for d in range(workdays.MAX_KEPT_DAYS + 1)})])
+def test_a_damaged_kept_list_is_computed_again(kept_in: Path, content: str) -> None:
+    workdays.country_holidays(2024, ("public",))
+    kept = next(kept_in.glob("libur-ID-*-public-2024.json"))
+    kept.write_text(content, encoding="utf-8")
+    assert workdays.country_holidays(2024, ("public",)) == _package(2024, ("public",))
+    assert json.loads(kept.read_text(encoding="utf-8")) == {
+        d.isoformat(): n for d, n in _package(2024, ("public",)).items()}  # and written again
+
+
+def test_without_a_usable_runtime_folder_the_days_off_are_computed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "berkas"
+    blocked.write_text("bukan folder", encoding="utf-8")
+    monkeypatch.setenv(runtime.ENV_RUNTIME, str(blocked / "run"))
+    assert workdays.country_holidays(2024, ("public",)) == _package(2024, ("public",))
+
+
+def test_a_later_command_reads_the_kept_days_off_without_importing_holidays(kept_in: Path) -> None:
+    code = ("import sys\n"
+            "from sopdocs.indonesian.workdays import WorkCalendar\n"
+            "from datetime import date\n"
+            "print(WorkCalendar().count_working_days(date(2024, 4, 1), date(2024, 4, 30)), 'holidays' in sys.modules)\n")
+    env = dict(os.environ, **{runtime.ENV_RUNTIME: str(kept_in)})
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+            for _ in range(2)]
+    assert runs == ["16 True\n", "16 False\n"]

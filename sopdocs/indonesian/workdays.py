@@ -9,18 +9,28 @@ through) override everything else.
 
 Holidays and cuti bersama are set yearly by decree and are sometimes revised, so the
 package's list for a year may be out of date: the user lists are the correction.
+
+The package's list of a year is kept in the user's runtime folder (:mod:`sopdocs.runtime`)
+per package version: importing ``holidays`` and computing a year (lunar calendars, the
+Indonesian names) costs a command about a quarter of a second, reading the list back a
+millisecond.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
+from sopdocs import runtime
 from sopdocs.indonesian.dates import format_tanggal, parse_tanggal
 from sopdocs.errors import DateError
 
 # A calendar where no working day follows within this many days is misconfigured.
 _SEARCH_LIMIT = 366
+#: A kept list of a year's days off is used only within these bounds (else computed again).
+MAX_KEPT_DAYS = 100
+MAX_KEPT_NAME = 300
 
 
 def _as_date(d: date | datetime) -> date:
@@ -64,13 +74,8 @@ class WorkCalendar:
     def _load(self, year: int) -> None:
         if year in self._loaded:
             return
-        import holidays  # ~45 ms: imported when a year is first needed, not by every command
-
         categories = ("public", "government") if self.cuti_bersama else ("public",)
-        found = holidays.country_holidays(
-            "ID", years=year, categories=categories, language="id"
-        )
-        for day, name in found.items():
+        for day, name in country_holidays(year, categories).items():
             self._holidays.setdefault(day, name)
         self._loaded.add(year)
 
@@ -127,3 +132,52 @@ class WorkCalendar:
             )
         days = (end - start).days + 1
         return sum(self.is_working_day(start + timedelta(days=i)) for i in range(days))
+
+
+def country_holidays(year: int, categories: tuple[str, ...]) -> dict[date, str]:
+    """Indonesia's days off in ``year`` by the ``holidays`` package, in Indonesian; kept in
+    the user's runtime folder per package version and read back from there."""
+    kept = _kept_file(year, categories)
+    if kept is not None:
+        found = _read_kept(kept, year)
+        if found is not None:
+            return found
+    import holidays  # ~120 ms: imported when a year is first computed, not by every command
+
+    found = {day: str(name) for day, name in
+             holidays.country_holidays("ID", years=year, categories=categories, language="id").items()}
+    if kept is not None:
+        try:
+            runtime.write_private(kept, json.dumps({d.isoformat(): n for d, n in found.items()},
+                                                   ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # not kept: computed again next time
+    return found
+
+
+def _kept_file(year: int, categories: tuple[str, ...]) -> str | None:
+    version = runtime.installed_version("holidays", "holidays")
+    if version is None or not version.replace(".", "").isalnum():
+        return None
+    try:
+        folder = runtime.private_dir()
+    except runtime.ServiceUnavailable:
+        return None
+    import os
+
+    return os.path.join(folder, f"libur-ID-{version}-{'+'.join(categories)}-{year:04d}.json")
+
+
+def _read_kept(path: str, year: int) -> dict[date, str] | None:
+    """The kept list, or None when it is missing or not what this module writes."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.loads(fh.read(MAX_KEPT_DAYS * (MAX_KEPT_NAME + 20)))
+        if not isinstance(data, dict) or len(data) > MAX_KEPT_DAYS:
+            return None
+        found = {date.fromisoformat(day): name for day, name in data.items()}
+    except (OSError, ValueError, TypeError):
+        return None
+    if any(d.year != year or not isinstance(n, str) or not n or len(n) > MAX_KEPT_NAME for d, n in found.items()):
+        return None
+    return found

@@ -99,21 +99,11 @@ def stem_tag() -> str:
 
 
 def _sastrawi_version() -> str:
-    """PySastrawi's version, from the name of its ``.dist-info`` folder beside the package:
-    ``importlib.metadata`` would cost a cold ``sopdocs search`` 30 to 60 ms (it imports
-    email, zipfile and inspect, and scans every installed distribution)."""
-    from importlib.util import find_spec
+    """PySastrawi's version (read without ``importlib.metadata``: see
+    :func:`sopdocs.runtime.installed_version`)."""
+    from sopdocs.runtime import installed_version
 
-    spec = find_spec("Sastrawi")
-    for where in (spec.submodule_search_locations or []) if spec is not None else []:
-        for info in sorted(Path(where).parent.glob("[Pp]y[Ss]astrawi-*.dist-info")):
-            return info.name[len("pysastrawi-"):-len(".dist-info")]
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("PySastrawi")
-    except PackageNotFoundError:  # pragma: no cover - installed without metadata
-        return "?"
+    return installed_version("Sastrawi", "PySastrawi") or "?"
 
 
 _session = threading.local()
