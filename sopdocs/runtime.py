@@ -1,9 +1,10 @@
 """The user's private runtime folder, shared by the resident services that outlive one
-command (the PDF converter, :mod:`sopdocs.pdf.service`; the search, :mod:`sopdocs.cli.service`).
+command (the PDF converter, :mod:`sopdocs.pdf.service`; the search, :mod:`sopdocs.cli.service`)
+and by what a command keeps for the next one (a year's days off, :mod:`sopdocs.indonesian.workdays`).
 
 The folder (:func:`runtime_dir`) is 0700 and owned by the user, checked before anything in
 it is trusted: on POSIX that alone keeps other local users from the services' AF_UNIX
-sockets. It holds the services' keys (0600), locks, state files and logs.
+sockets. It holds the services' keys (0600), locks, state files and logs, and the kept lists.
 
 Clients import this module on every command that may use a service, so it imports only
 ``os`` and ``sys`` at load time and works on ``str`` paths.
