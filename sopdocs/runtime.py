@@ -70,7 +70,9 @@ def _temp_root() -> str:
 
 
 def private_dir() -> str:
-    """:func:`runtime_dir`, created private; ServiceUnavailable when it is not ours or not private."""
+    """:func:`runtime_dir`, created private (0700); ServiceUnavailable when it is not ours or
+    others may enter it. Such a folder is not repaired: whatever was put in it meanwhile
+    cannot be trusted."""
     folder = runtime_dir()
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -81,7 +83,8 @@ def private_dir() -> str:
             if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
                 raise ServiceUnavailable(f"{folder}: bukan folder milik pengguna ini")
             if info.st_mode & 0o077:
-                os.chmod(folder, 0o700)
+                raise ServiceUnavailable(f"{folder}: folder dapat dibuka pengguna lain; kosongkan lalu "
+                                         "jadikan pribadi (chmod 700) agar dipakai lagi")
     except OSError as exc:
         raise ServiceUnavailable(f"{folder}: {exc}") from None
     return folder
@@ -101,13 +104,28 @@ def existing_private_dir() -> str | None:
     return folder if is_dir and info.st_uid == os.getuid() and not info.st_mode & 0o077 else None
 
 
-def read_key(path: str) -> bytes | None:
+def read_private(path: str, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of the regular file at ``path`` (not a symlink; on POSIX owned
+    by the user), or None."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(4 * KEY_BYTES)
+        fd = os.open(path, flags)
     except OSError:
         return None
-    return data if len(data) >= KEY_BYTES else None
+    try:
+        info = os.fstat(fd)
+        if (info.st_mode & 0o170000) != 0o100000 or (os.name != "nt" and info.st_uid != os.getuid()):
+            return None
+        return os.read(fd, limit)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def read_key(path: str) -> bytes | None:
+    data = read_private(path, 4 * KEY_BYTES)
+    return data if data is not None and len(data) >= KEY_BYTES else None
 
 
 def make_key(path: str) -> bytes:
@@ -122,7 +140,7 @@ def make_key(path: str) -> bytes:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except OSError as exc:
         if os.path.lexists(tmp):
             os.unlink(tmp)
@@ -138,11 +156,25 @@ def write_private(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _replace(source: str, target: str) -> None:
+    """``os.replace``; on Windows retried for a moment while a reader has ``target`` open."""
+    for attempt in range(20):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if os.name != "nt" or attempt == 19:
+                raise
+            import time
+
+            time.sleep(0.01)
 
 
 class FileLock:
@@ -249,8 +281,13 @@ def spawn(args: list[str], folder: str, log_name: str) -> subprocess.Popen[bytes
                                     | getattr(subprocess, "CREATE_NO_WINDOW", 0))
     else:
         options["start_new_session"] = True  # not in the terminal's process group: Ctrl-C does not reach it
+    log_path = os.path.join(folder, log_name)
     try:
-        with open(os.path.join(folder, log_name), "wb") as log:
+        if os.path.lexists(log_path):
+            os.unlink(log_path)  # never written through a link someone left there
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as log:
             return subprocess.Popen([sys.executable, *args], stderr=log, **options)
     except OSError as exc:
         raise ServiceUnavailable(f"{args[1] if len(args) > 1 else 'layanan'} tidak dapat dijalankan: {exc}") from None

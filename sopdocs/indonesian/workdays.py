@@ -170,13 +170,15 @@ def _kept_file(year: int, categories: tuple[str, ...]) -> str | None:
 
 def _read_kept(path: str, year: int) -> dict[date, str] | None:
     """The kept list, or None when it is missing or not what this module writes."""
+    raw = runtime.read_private(path, MAX_KEPT_DAYS * (MAX_KEPT_NAME + 20))
+    if raw is None:
+        return None
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.loads(fh.read(MAX_KEPT_DAYS * (MAX_KEPT_NAME + 20)))
+        data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or len(data) > MAX_KEPT_DAYS:
             return None
         found = {date.fromisoformat(day): name for day, name in data.items()}
-    except (OSError, ValueError, TypeError):
+    except (ValueError, TypeError):
         return None
     if any(d.year != year or not isinstance(n, str) or not n or len(n) > MAX_KEPT_NAME for d, n in found.items()):
         return None
