@@ -489,7 +489,7 @@ def service_up(within: float = 60.0) -> bool:
         state = service._read_state(files["state"]) if files else None
         if files and state:
             try:
-                service._connect(state["address"], files["key"]).close()
+                service._connect(state["address"], files).close()
                 return True
             except (OSError, runtime.ServiceUnavailable):
                 pass

@@ -65,6 +65,16 @@ def _hit_dict(hit: Any) -> dict[str, Any]:
     }
 
 
+#: Set in the search service (:mod:`sopdocs.cli.service`): a search that needs the archive
+#: layer (no index yet, pending updates, a rebuild: it writes) raises NeedsArchive there
+#: and runs in the command itself, with the command's permissions.
+DIRECT_ONLY = False
+
+
+class NeedsArchive(Exception):
+    """The search needs the archive layer, and DIRECT_ONLY is set."""
+
+
 def _direct(args: argparse.Namespace, options: dict[str, Any]) -> Any:
     """Search the archive's index without the archive layer, or None when the archive
     must be involved (no index yet, updates pending, the index needs a rebuild)."""
@@ -117,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():  # a search reads: it never makes an archive where a path was mistyped
         raise SopdocsError(f"{root}: folder arsip tidak ada (periksa --archive atau SOPDOCS_ARCHIVE)")
     results = _direct(args, options)
+    if results is None and DIRECT_ONLY:
+        raise NeedsArchive(str(root))
     if results is None:
         from sopdocs.cli.archive import open_archive
 
