@@ -253,13 +253,25 @@ def test_changed_code_retires_the_service_and_the_next_search_starts_a_new_one(
     old = wait_for_pid(folder)
     assert not sopdocs("search", "pendataan", "--archive", archive, cwd=tree).local
     module = tree / "sopdocs" / "cli" / "search.py"  # a module every search runs
-    info = module.stat()
-    os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 2_000_000_000))
+    # An upgrade replaces files (a new file renamed over the old: its folder changes): the
+    # very next search is not answered by the old code.
+    fresh = module.with_name("search.py.baru")
+    shutil.copy2(module, fresh)
+    os.utime(fresh, ns=(module.stat().st_atime_ns, module.stat().st_mtime_ns + 2_000_000_000))
+    os.replace(fresh, module)
     upgraded = sopdocs("search", "pendataan", "--archive", archive, cwd=tree)
     assert upgraded.local and upgraded.code == 0  # the old service did not answer it
     assert wait_until(lambda: not alive(old))
     new = wait_for_pid(folder, old)
     assert new != old and not sopdocs("search", "pendataan", "--archive", archive, cwd=tree).local
+    # A file changed in place (an editor): found after the answer in hand, so at most that
+    # one search is answered by the code the service loaded.
+    info = module.stat()
+    os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 2_000_000_000))
+    sopdocs("search", "pendataan", "--archive", archive, cwd=tree)
+    edited = sopdocs("search", "pendataan", "--archive", archive, cwd=tree)
+    assert edited.local and edited.code == 0
+    assert wait_until(lambda: not alive(new))
 
 
 def wait_for_pid(folder: Path, other_than: int = 0) -> int:

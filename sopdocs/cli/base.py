@@ -158,7 +158,9 @@ def _command_module(argv: Sequence[str]) -> set[str]:
     return {entry[0]} if entry is not None else set()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run ``sopdocs ARGV``; ``parser``: one :func:`build_parser` made before for the same
+    command (the search service keeps one; building it reads no environment)."""
     # Windows consoles may not be UTF-8; documents and messages are Indonesian text.
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -170,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if bad is not None:
         print(f"galat: {bad}", file=sys.stderr)
         return USER_ERROR
-    parser = build_parser(arguments)
+    parser = parser or build_parser(arguments)
     args = parser.parse_args(arguments)
     try:
         return int(args.func(args) or 0)

@@ -47,6 +47,7 @@ from sopdocs import runtime
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     import queue
     import socket
     from typing import Any, NoReturn
@@ -398,8 +399,9 @@ class _Capture:
 
 class _Service:
     """Requests are taken (the caller checked, the request read, ``+`` sent back) by a
-    thread per connection, so a client knows within ACCEPT_SECONDS that the service is
-    alive; the searches run one at a time in the main thread."""
+    thread beside the searches (on loopback TCP, where strangers may connect, a thread per
+    connection), so a client knows within ACCEPT_SECONDS that the service is alive; the
+    searches run one at a time in the main thread."""
 
     def __init__(self, folder: str, tag: str) -> None:
         import queue
@@ -414,7 +416,9 @@ class _Service:
         self.key = b""
         self.started_ns = time.time_ns()
         self.code: dict[str, tuple[int, int]] = {}
+        self.folders: dict[str, int] = {}
         self.changed = False
+        self.parser: argparse.ArgumentParser | None = None
         self.seen = 0
         self.settings = _interpreter_settings(os.environ, strip=runtime.package_root())
         self.work: queue.Queue[tuple[socket.socket, bytes]] = queue.Queue()
@@ -475,7 +479,7 @@ class _Service:
         from sopdocs.cli import search as cli_search
 
         cli_search.DIRECT_ONLY = True
-        base.build_parser([COMMAND])
+        self.parser = base.build_parser([COMMAND])  # every request is a search: one parser serves them all
         for name in ("sopdocs.search.factory", "sopdocs.search.tantivyindex", "sopdocs.search.index",
                      "sopdocs.locations"):
             try:
@@ -500,8 +504,27 @@ class _Service:
                     continue
                 self.code[path] = (info.st_mtime_ns, info.st_size)
                 self.changed = self.changed or info.st_mtime_ns > self.started_ns
+                folder = os.path.dirname(path)
+                if folder not in self.folders:
+                    try:
+                        self.folders[folder] = os.stat(folder).st_mtime_ns
+                    except OSError:
+                        self.changed = True
+
+    def _moved(self) -> bool:
+        """Whether a folder of the code changed (files added, removed or replaced: what an
+        upgrade does); a tenth of the cost of :meth:`_stale`, checked before every answer."""
+        for folder, mtime in self.folders.items():
+            try:
+                if os.stat(folder).st_mtime_ns != mtime:
+                    return True
+            except OSError:
+                return True
+        return False
 
     def _stale(self) -> bool:
+        """Whether any file of the code changed (checked after every answer, when no client
+        waits, and before an answer when a folder moved)."""
         if self.changed:
             return True
         for path, (mtime, size) in self.code.items():
@@ -526,7 +549,10 @@ class _Service:
             if not self.pending.acquire(blocking=False):
                 conn.close()  # too many at once: those clients search by themselves
                 continue
-            threading.Thread(target=self._take, args=(conn,), daemon=True).start()
+            if self.address.startswith("unix:"):
+                self._take(conn)  # only the user can connect: read here, no thread to start
+            else:
+                threading.Thread(target=self._take, args=(conn,), daemon=True).start()
 
     def _take(self, conn: socket.socket) -> None:
         """Check the caller, read its request, tell it the request was taken, queue it."""
@@ -589,15 +615,16 @@ class _Service:
                 self.last = time.monotonic()
             if end:
                 return
+            self._note_modules()
+            self.changed = self._stale()  # the next request is refused when the code changed
 
     def _reply(self, request: bytes) -> tuple[bytes, bool]:
         """The reply to a request, and whether the service ends after sending it."""
         if request == PROTOCOL + b"\0" + _STOP:
             return _SERVED, True
-        if self._stale():
+        if self.changed or (self._moved() and self._stale()):
             return _NOT_SERVED + _STALE, True
         reply = self._answer(request)
-        self._note_modules()
         return reply, reply == _NOT_SERVED + _FAILED
 
     def _answer(self, request: bytes) -> bytes:
@@ -645,7 +672,7 @@ class _Service:
             os.chdir(cwd)
             sys.stdout, sys.stderr = _Capture(pieces, 1), _Capture(pieces, 2)
             try:
-                code = main(argv)
+                code = main(argv, parser=self.parser)
             except SystemExit as exc:
                 if exc.code is None or isinstance(exc.code, int):
                     code = exc.code or 0
