@@ -492,3 +492,19 @@ def test_strangers_on_the_port_do_not_hold_up_a_search(folder: Path, archives: d
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_code_dated_in_the_future_does_not_retire_the_service(folder: Path, archives: dict[str, Path],
+                                                              tmp_path: Path) -> None:
+    """Files unpacked with a clock ahead of this one: the service keeps serving (it does not
+    take them for an upgrade and start again on every search)."""
+    tree = tmp_path / "pasang"
+    shutil.copytree(ROOT / "sopdocs", tree / "sopdocs", ignore=shutil.ignore_patterns("__pycache__"))
+    ahead = time.time_ns() + 3600 * 10**9
+    for module in (tree / "sopdocs" / "cli" / "search.py", tree / "sopdocs" / "search" / "base.py"):
+        os.utime(module, ns=(ahead, ahead))
+    archive = str(archives["whoosh"])
+    sopdocs("search", "x", "--archive", archive, cwd=tree)
+    pid = wait_for_pid(folder)
+    runs = [sopdocs("search", "pendataan", "--archive", archive, cwd=tree) for _ in range(3)]
+    assert [run.local for run in runs] == [False] * 3 and alive(pid)

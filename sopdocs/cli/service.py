@@ -489,8 +489,12 @@ class _Service:
         self._note_modules()
 
     def _note_modules(self) -> None:
-        """Note the files of modules loaded since the last call; one written after the
-        service started means the code changed under it."""
+        """Note the files of modules loaded since the last call; one first loaded after
+        the warm-up and written after the service started means the code changed under it
+        (a file dated in the future proves nothing: clocks differ)."""
+        import time
+
+        now, warmed = time.time_ns(), bool(self.code)
         modules = list(sys.modules.values())
         if len(modules) == self.seen:
             return
@@ -503,7 +507,7 @@ class _Service:
                 except OSError:
                     continue
                 self.code[path] = (info.st_mtime_ns, info.st_size)
-                self.changed = self.changed or info.st_mtime_ns > self.started_ns
+                self.changed = self.changed or (warmed and self.started_ns < info.st_mtime_ns <= now)
                 folder = os.path.dirname(path)
                 if folder not in self.folders:
                     try:
