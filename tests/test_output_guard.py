@@ -334,6 +334,23 @@ def test_invalid_utf8_from_a_real_process(work: Path) -> None:
     assert len(err.strip().splitlines()) == 1 and "UTF-8" in err
 
 
+@pytest.mark.parametrize("name", ["SOPDOCS_ARCHIVE", "SOPDOCS_PROFILE", "SOPDOCS_TEMPLATES"])
+@pytest.mark.parametrize("argv", [["search", "pendataan"], ["number", "list"]])
+def test_a_setting_that_is_not_utf8_is_one_line(work: Path, name: str, argv: list[str]) -> None:
+    """An environment path with bytes that are not UTF-8 (tantivy cannot take it as a path)."""
+    tantivy = work / "arsip-tantivy"
+    shutil.copytree(work / "arsip", tantivy)
+    (tantivy / "pengaturan.yaml").write_text("indeks: tantivy\n", encoding="utf-8")
+    env = {**{k: v for k, v in os.environb.items() if not k.startswith(b"SOPDOCS_ARCHIVE")},
+           b"PYTHONPATH": os.fsencode(ROOT), b"PYTHONIOENCODING": b"utf-8", b"SOPDOCS_SEARCH_SERVICE": b"0",
+           name.encode(): os.fsencode(tantivy) + b"\xff"}
+    proc = subprocess.run([sys.executable, "-m", "sopdocs", *argv], capture_output=True, cwd=work, env=env,
+                          timeout=120)
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and f"{name} berisi byte yang bukan teks UTF-8" in err
+
+
 def test_os_error_names_the_path(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = work / "bukan-folder"
     blocker.write_text("x", encoding="utf-8")

@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser |
         except (AttributeError, ValueError):
             pass
     arguments = list(sys.argv[1:] if argv is None else argv)
-    bad = _undecodable(arguments)
+    bad = _undecodable(arguments) or _undecodable_setting()
     if bad is not None:
         print(f"galat: {bad}", file=sys.stderr)
         return USER_ERROR
@@ -210,4 +210,20 @@ def _undecodable(arguments: Sequence[str]) -> str | None:
         what = f"nilai {printable(option, single_line=True)}" if option else f"argumen ke-{position + 1}"
         return (f"{what} berisi byte yang bukan teks UTF-8 ({shown!r}); ketik ulang teksnya atau ganti "
                 "nama berkasnya dengan huruf yang terbaca")
+    return None
+
+
+def _undecodable_setting() -> str | None:
+    """The message for the first ``SOPDOCS_*`` environment variable (paths: the archive,
+    the profile, the templates...) that is not valid UTF-8, which the libraries below
+    (tantivy among them) cannot take as a path."""
+    for name, value in os.environ.items():
+        if not name.startswith("SOPDOCS_"):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return (f"{printable(name, single_line=True)} berisi byte yang bukan teks UTF-8 "
+                    f"({printable(value, single_line=True)!r}); setel ulang nilainya atau ganti nama "
+                    "berkasnya dengan huruf yang terbaca")
     return None
