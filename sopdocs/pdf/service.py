@@ -246,15 +246,21 @@ def _hello(conn: Connection, soffice: Path) -> dict[str, Any]:
     return info
 
 
-def _try(folder: Path, soffice: Path) -> tuple[Connection, dict[str, Any]] | None:
-    """The running service of the right version, connected, or None."""
-    key = _read_key(folder)
-    state = _read_state(folder)
+def _connect_running(folder: Path) -> Connection | None:
+    """An authenticated connection to the service its state file in ``folder`` names, or None."""
+    key, state = _read_key(folder), _read_state(folder)
     if key is None or state is None:
         return None
     try:
-        conn = _connect(str(state["address"]), key)
+        return _connect(str(state["address"]), key)
     except ServiceUnavailable:
+        return None
+
+
+def _try(folder: Path, soffice: Path) -> tuple[Connection, dict[str, Any]] | None:
+    """The running service of the right version, connected, or None."""
+    conn = _connect_running(folder)
+    if conn is None:
         return None
     try:
         return conn, _hello(conn, soffice)
@@ -332,13 +338,8 @@ def status(converter: ServiceConverter) -> dict[str, Any]:
 
 def stop(folder: Path | None = None) -> bool:
     """Ask the service in ``folder`` (default: the user's) to stop; True when one answered."""
-    folder = folder or runtime_dir()
-    key, state = _read_key(folder), _read_state(folder)
-    if key is None or state is None:
-        return False
-    try:
-        conn = _connect(str(state["address"]), key)
-    except ServiceUnavailable:
+    conn = _connect_running(folder or runtime_dir())
+    if conn is None:
         return False
     _retire(conn)
     return True
